@@ -1,0 +1,73 @@
+#pragma once
+// One conformance case: a stable id, a profile, one sentence of Prime
+// semantics it checks, and the check itself.
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ppio_sandbox/prime_compatible.hpp"
+
+namespace ppio_conformance {
+
+namespace prime = ppio_sandbox::prime_compatible;
+
+// A check that did not hold.
+class CaseFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline void check(bool condition, const std::string& what) {
+  if (!condition) throw CaseFailure(what);
+}
+
+// Runs `fn` and fails unless it throws E. Returns the caught message.
+template <class E, class Fn>
+std::string expect_throws(Fn&& fn, const std::string& what) {
+  try {
+    fn();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    throw CaseFailure(what + ": threw a different error: " + e.what());
+  }
+  throw CaseFailure(what + ": nothing was thrown");
+}
+
+// What a case may touch. Every sandbox made through it carries the run's
+// label and is deleted when the case ends, whether it passed or not.
+class CaseContext {
+ public:
+  CaseContext(prime::ClientOptions options, std::string run_label);
+  ~CaseContext();
+
+  prime::SandboxClient& client() { return client_; }
+  const prime::ClientOptions& options() const { return options_; }
+  const std::string& run_label() const { return run_label_; }
+
+  // A request with a unique name and the run label; adjust it, then create().
+  prime::CreateSandboxRequest request(const std::string& name_hint) const;
+  prime::Sandbox create(const prime::CreateSandboxRequest& request);
+
+ private:
+  prime::ClientOptions options_;
+  std::string run_label_;
+  prime::SandboxClient client_;
+  std::vector<std::string> created_;
+};
+
+struct Case {
+  std::string id;
+  std::string profile;
+  std::string checks;  // one sentence of Prime semantics
+  std::function<void(CaseContext&)> run;
+};
+
+std::vector<Case> core_cases();
+
+// Every case, in a stable order.
+const std::vector<Case>& catalogue();
+
+}  // namespace ppio_conformance

@@ -1,0 +1,28 @@
+#pragma once
+// The control plane's REST routes (contracts/e2b-openapi.yml): one handler per
+// endpoint, each a thin translation between HTTP and the registry.
+#include <httplib.h>
+
+#include "mockserver/state/registry.hpp"
+#include "mockserver/state/tenants.hpp"
+
+namespace ppio_mock::api {
+
+class ControlPlaneRoutes {
+ public:
+  ControlPlaneRoutes(state::Registry& registry, const state::Tenants& tenants);
+  void mount(httplib::Server& server);
+
+ private:
+  void create_sandbox(const httplib::Request& req, httplib::Response& res);
+  void get_sandbox(const httplib::Request& req, httplib::Response& res);
+  void list_sandboxes_v1(const httplib::Request& req, httplib::Response& res);
+  void list_sandboxes_v2(const httplib::Request& req, httplib::Response& res);
+  void kill_sandbox(const httplib::Request& req, httplib::Response& res);
+  void list_templates(const httplib::Request& req, httplib::Response& res);
+
+  state::Registry& registry_;
+  const state::Tenants& tenants_;
+};
+
+}  // namespace ppio_mock::api

@@ -1,0 +1,79 @@
+#include "mockserver/api/http_edge.hpp"
+
+#include "mockserver/state/service_error.hpp"
+
+namespace ppio_mock::api {
+
+using nlohmann::json;
+using state::ServiceError;
+
+namespace {
+
+const char* default_message(int status) {
+  switch (status) {
+    case 400: return "Bad request";
+    case 401: return "Unauthorized";
+    case 404: return "Not found";
+    case 405: return "Method not allowed";
+    case 413: return "Request body too large";
+    case 429: return "Rate limit exceeded";
+    default: return "Internal server error";
+  }
+}
+
+}  // namespace
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, json{{"code", status}, {"message", message}});
+}
+
+httplib::Server::Handler guarded(RouteHandler handler) {
+  return [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+    try {
+      handler(req, res);
+    } catch (const ServiceError& e) {
+      send_error(res, e.status(), e.what());
+    } catch (const json::exception& e) {
+      // Valid JSON of the wrong shape: a missing field or a mistyped one.
+      send_error(res, 400, std::string("Invalid request body: ") + e.what());
+    }
+  };
+}
+
+json parse_json_body(const httplib::Request& req) {
+  auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) throw ServiceError(400, "Request body is not valid JSON");
+  if (!body.is_object()) throw ServiceError(400, "Request body must be a JSON object");
+  return body;
+}
+
+std::string authenticate(const httplib::Request& req, const state::Tenants& tenants) {
+  const std::string key = req.get_header_value("X-API-Key");
+  if (key.empty()) throw ServiceError(401, "X-API-Key header is missing");
+  auto team = tenants.team_for(key);
+  if (!team) throw ServiceError(401, "Invalid API key");
+  return *team;
+}
+
+void install_error_shapes(httplib::Server& server) {
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) send_error(res, res.status, default_message(res.status));
+  });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string message = "Internal server error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      message += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, message);
+  });
+}
+
+}  // namespace ppio_mock::api

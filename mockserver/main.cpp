@@ -1,0 +1,59 @@
+// ppio-mock: the fake PPIO server as a program.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "mockserver/server.hpp"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_signal(int) { g_stop = 1; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ppio_mock::ServerConfig config;
+  std::vector<std::string> keys;
+
+  CLI::App app{"ppio-mock: a fake PPIO Agent Sandbox server (E2B-compatible control plane) on one port."};
+  app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port", config.port, "Port to listen on; 0 picks a free one and prints it")->capture_default_str();
+  app.add_option("--api-key", keys,
+                 "An accepted API key, as KEY or KEY=TEAM (repeatable). Default: " +
+                     std::string(ppio_mock::kDefaultApiKey) + "=" + ppio_mock::kDefaultTeam);
+  app.add_option("--templates", config.templates_file,
+                 "JSON file of templates (the shape of fixtures/templates.json); default: the built-in copy")
+      ->check(CLI::ExistingFile);
+  app.add_option("--seed", config.seed, "Seed for sandbox ids and tokens")->capture_default_str();
+  app.add_option("--max-body-bytes", config.max_body_bytes, "Largest accepted request body; larger gets 413")
+      ->capture_default_str();
+  app.add_option("--max-timeout", config.max_timeout_seconds, "Longest sandbox timeout in seconds; longer gets 400")
+      ->capture_default_str();
+  app.add_option("--envd-version", config.envd_version, "envdVersion reported for new sandboxes")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  for (const auto& entry : keys) {
+    const auto eq = entry.find('=');
+    config.api_keys[entry.substr(0, eq)] = eq == std::string::npos ? ppio_mock::kDefaultTeam : entry.substr(eq + 1);
+  }
+
+  ppio_mock::Server server(config);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::cout << "ppio-mock listening on " << server.url() << std::endl;
+  while (g_stop == 0) pause();
+  server.stop();
+  return 0;
+}

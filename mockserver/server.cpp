@@ -1,0 +1,88 @@
+#include "mockserver/server.hpp"
+
+#include <httplib.h>
+
+#include <stdexcept>
+#include <thread>
+
+#include "mockserver/api/control_plane_routes.hpp"
+#include "mockserver/api/http_edge.hpp"
+
+namespace ppio_mock {
+
+namespace {
+
+state::Tenants tenants_for(const ServerConfig& config) {
+  if (config.api_keys.empty()) return state::Tenants(std::map<std::string, std::string>{{kDefaultApiKey, kDefaultTeam}});
+  return state::Tenants(config.api_keys);
+}
+
+state::TemplateCatalog templates_for(const ServerConfig& config) {
+  return config.templates_file.empty() ? state::TemplateCatalog::defaults()
+                                       : state::TemplateCatalog::from_file(config.templates_file);
+}
+
+state::RegistryOptions registry_options(const ServerConfig& config) {
+  state::RegistryOptions options;
+  options.envd_version = config.envd_version;
+  options.max_timeout_seconds = config.max_timeout_seconds;
+  options.seed = config.seed;
+  return options;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig config;
+  state::VirtualClock clock;
+  state::Tenants tenants;
+  state::Registry registry;
+  api::ControlPlaneRoutes control_plane;
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+
+  explicit Impl(ServerConfig cfg)
+      : config(std::move(cfg)),
+        tenants(tenants_for(config)),
+        registry(clock, templates_for(config), registry_options(config)),
+        control_plane(registry, tenants) {
+    http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
+    http.set_payload_max_length(config.max_body_bytes);
+    api::install_error_shapes(http);
+    control_plane.mount(http);
+  }
+};
+
+Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  if (impl_->thread.joinable()) return;
+  const int port = impl_->config.port == 0 ? impl_->http.bind_to_any_port(impl_->config.host)
+                                           : (impl_->http.bind_to_port(impl_->config.host, impl_->config.port)
+                                                  ? impl_->config.port
+                                                  : -1);
+  if (port <= 0) {
+    throw std::runtime_error("ppio-mock: cannot bind " + impl_->config.host + ":" + std::to_string(impl_->config.port));
+  }
+  impl_->port = port;
+  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs, so do not return before it does.
+  while (!impl_->http.is_running()) std::this_thread::yield();
+}
+
+void Server::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->http.stop();
+  impl_->thread.join();
+}
+
+int Server::port() const { return impl_->port; }
+std::string Server::url() const { return "http://" + impl_->config.host + ":" + std::to_string(impl_->port); }
+const ServerConfig& Server::config() const { return impl_->config; }
+state::VirtualClock& Server::clock() { return impl_->clock; }
+state::Registry& Server::registry() { return impl_->registry; }
+
+}  // namespace ppio_mock

@@ -1,0 +1,59 @@
+#pragma once
+// The fake PPIO server, embeddable:
+//   ppio_mock::Server server;            // defaults: 127.0.0.1, any free port
+//   server.start();
+//   auto url = server.url();             // http://127.0.0.1:<port>
+//   ...                                  // point the SDK or the e2b npm SDK here
+//   server.stop();                       // also done by the destructor
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "mockserver/state/clock.hpp"
+#include "mockserver/state/registry.hpp"
+
+namespace ppio_mock {
+
+inline constexpr const char* kDefaultApiKey = "sk_mock_default_key";
+inline constexpr const char* kDefaultTeam = "team-default";
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port; read it back with Server::port()
+  // API key -> team. Empty: kDefaultApiKey for kDefaultTeam.
+  std::map<std::string, std::string> api_keys;
+  std::string templates_file;  // empty: the compiled-in fixtures/templates.json
+  std::uint64_t seed = 0;      // ids and tokens derive from it
+  std::size_t max_body_bytes = 1 << 20;
+  std::string envd_version = "0.6.13";
+  int max_timeout_seconds = 24 * 3600;
+};
+
+class Server {
+ public:
+  explicit Server(ServerConfig config = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving on a background thread. Throws std::runtime_error
+  // when the address cannot be bound.
+  void start();
+  // Stops serving and joins the thread. Safe to call twice.
+  void stop();
+
+  int port() const;
+  std::string url() const;
+  const ServerConfig& config() const;
+  state::VirtualClock& clock();
+  state::Registry& registry();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ppio_mock

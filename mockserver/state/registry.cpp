@@ -1,0 +1,205 @@
+#include "mockserver/state/registry.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "mockserver/state/service_error.hpp"
+#include "ppio_sandbox/core/base64.hpp"
+
+namespace ppio_mock::state {
+
+namespace {
+
+constexpr char kIdAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+std::string not_found(const std::string& id) {
+  return "sandbox \"" + id + "\" doesn't exist or you don't have access to it";
+}
+
+// PPIO's legacy ids are "<sandboxID>-<clientID>"; only the first part names the sandbox.
+std::string bare_id(const std::string& id) {
+  const auto dash = id.find('-');
+  if (dash == std::string::npos) return id;
+  if (id.find('-', dash + 1) != std::string::npos) throw ServiceError(400, "invalid sandbox ID");
+  return id.substr(0, dash);
+}
+
+bool matches(const SandboxRecord& record, const ListFilter& filter) {
+  if (!filter.states.empty()) {
+    bool state_ok = false;
+    for (auto s : filter.states) state_ok = state_ok || s == record.info.state;
+    if (!state_ok) return false;
+  }
+  for (const auto& [key, value] : filter.metadata) {
+    auto it = record.info.metadata.find(key);
+    if (it == record.info.metadata.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Registry::Registry(VirtualClock& clock, TemplateCatalog templates, RegistryOptions options)
+    : clock_(clock), templates_(std::move(templates)), options_(std::move(options)), rng_(options_.seed) {}
+
+std::size_t Registry::size() const {
+  std::lock_guard lock(mutex_);
+  return sandboxes_.size();
+}
+
+std::string Registry::new_id_locked() {
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof kIdAlphabet - 2);
+  while (true) {
+    std::string id = "i";
+    for (int i = 0; i < 20; ++i) id += kIdAlphabet[pick(rng_)];
+    if (!sandboxes_.contains(id)) return id;
+  }
+}
+
+SandboxRecord Registry::create(const std::string& team, const NewSandbox& request) {
+  const TemplateInfo* tmpl = templates_.find(request.template_id);
+  if (tmpl == nullptr) throw ServiceError(404, "template '" + request.template_id + "' not found");
+  const int timeout = request.timeout.value_or(options_.default_timeout_seconds);
+  if (timeout < 0) throw ServiceError(400, "Timeout must be a non-negative number of seconds");
+  if (timeout > options_.max_timeout_seconds) {
+    throw ServiceError(400, "Timeout cannot be greater than " + std::to_string(options_.max_timeout_seconds / 3600) +
+                                " hours");
+  }
+
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  SandboxRecord record;
+  record.team = team;
+  record.env_vars = request.env_vars;
+  record.auto_pause = request.auto_pause.value_or(false);
+  auto& info = record.info;
+  info.sandbox_id = new_id_locked();
+  info.template_id = tmpl->template_id;
+  if (!tmpl->aliases.empty()) info.alias = tmpl->aliases.front();
+  info.client_id = options_.client_id;
+  info.started_at = clock_.now();
+  info.end_at = info.started_at + std::chrono::seconds(timeout);
+  info.cpu_count = tmpl->cpu_count;
+  info.memory_mb = tmpl->memory_mb;
+  info.disk_size_mb = tmpl->disk_size_mb;
+  info.state = SandboxState::running;
+  info.envd_version = options_.envd_version;
+  info.metadata = request.metadata;
+  if (request.secure.value_or(false)) {
+    std::uniform_int_distribution<int> hex(0, 15);
+    std::string token;
+    for (int i = 0; i < 32; ++i) token += "0123456789abcdef"[hex(rng_)];
+    info.envd_access_token = token;
+  }
+
+  const std::string id = info.sandbox_id;
+  order_by_team_[team].insert({info.started_at, id});
+  deadlines_.insert({info.end_at, id});
+  return sandboxes_[id] = std::move(record);
+}
+
+SandboxRecord Registry::get(const std::string& team, const std::string& sandbox_id) {
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  return find_locked(team, sandbox_id);
+}
+
+void Registry::kill(const std::string& team, const std::string& sandbox_id) {
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  remove_locked(find_locked(team, sandbox_id).info.sandbox_id);
+}
+
+ListResult Registry::list(const std::string& team, const ListFilter& filter) {
+  std::optional<OrderKey> after;
+  if (filter.cursor) after = decode_cursor(*filter.cursor);
+
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  ListResult result;
+  auto team_it = order_by_team_.find(team);
+  if (team_it == order_by_team_.end()) return result;
+  const auto& order = team_it->second;
+
+  const bool wants_running =
+      filter.states.empty() ||
+      std::find(filter.states.begin(), filter.states.end(), SandboxState::running) != filter.states.end();
+  if (wants_running) {
+    ListFilter running = filter;
+    running.states = {SandboxState::running};
+    for (const auto& key : order) result.total_running += matches(sandboxes_.at(key.id), running) ? 1 : 0;
+  }
+
+  auto it = after ? order.upper_bound(*after) : order.begin();
+  const OrderKey* last = nullptr;
+  for (; it != order.end(); ++it) {
+    const auto& record = sandboxes_.at(it->id);
+    if (!matches(record, filter)) continue;
+    if (static_cast<int>(result.sandboxes.size()) == filter.limit) {
+      result.next_cursor = encode_cursor(*last);
+      break;
+    }
+    SandboxInfo info = record.info;
+    info.envd_access_token.reset();  // list items never carry tokens
+    result.sandboxes.push_back(std::move(info));
+    last = &*it;
+  }
+  return result;
+}
+
+SandboxRecord& Registry::find_locked(const std::string& team, const std::string& sandbox_id) {
+  auto it = sandboxes_.find(bare_id(sandbox_id));
+  // Another team's sandbox answers exactly as an unknown one does.
+  if (it == sandboxes_.end() || it->second.team != team) throw ServiceError(404, not_found(sandbox_id));
+  return it->second;
+}
+
+void Registry::remove_locked(const std::string& sandbox_id) {
+  auto it = sandboxes_.find(sandbox_id);
+  if (it == sandboxes_.end()) return;
+  const auto& info = it->second.info;
+  deadlines_.erase({info.end_at, sandbox_id});
+  auto& order = order_by_team_[it->second.team];
+  order.erase({info.started_at, sandbox_id});
+  if (order.empty()) order_by_team_.erase(it->second.team);
+  sandboxes_.erase(it);
+}
+
+void Registry::expire_due_locked() {
+  const auto now = clock_.now();
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    const std::string id = deadlines_.begin()->second;
+    auto& record = sandboxes_.at(id);
+    if (record.auto_pause) {
+      deadlines_.erase(deadlines_.begin());
+      record.info.state = SandboxState::paused;
+    } else {
+      remove_locked(id);
+    }
+  }
+}
+
+std::string Registry::encode_cursor(const OrderKey& key) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(key.started_at.time_since_epoch()).count();
+  return ppio_sandbox::core::base64url_encode(std::to_string(ns) + "__" + key.id);
+}
+
+Registry::OrderKey Registry::decode_cursor(const std::string& cursor) {
+  std::string text;
+  try {
+    text = ppio_sandbox::core::base64url_decode(cursor);
+  } catch (const std::invalid_argument&) {
+    throw ServiceError(400, "invalid next token");
+  }
+  const auto sep = text.find("__");
+  std::int64_t ns = 0;
+  if (sep == std::string::npos) throw ServiceError(400, "invalid next token");
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + sep, ns);
+  if (ec != std::errc() || ptr != text.data() + sep || sep + 2 >= text.size()) {
+    throw ServiceError(400, "invalid next token");
+  }
+  using Duration = Timestamp::duration;
+  return {Timestamp(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns))), text.substr(sep + 2)};
+}
+
+}  // namespace ppio_mock::state

@@ -1,0 +1,96 @@
+#pragma once
+// Every sandbox the fake knows, per team, on the virtual clock. Pure logic:
+// no HTTP here. A sandbox whose end time has passed is expired lazily, on the
+// next operation, so there is no thread or timer per sandbox.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mockserver/state/clock.hpp"
+#include "mockserver/state/templates.hpp"
+#include "ppio_sandbox/core/api_models.hpp"
+
+namespace ppio_mock::state {
+
+using ppio_sandbox::core::Metadata;
+using ppio_sandbox::core::NewSandbox;
+using ppio_sandbox::core::SandboxInfo;
+using ppio_sandbox::core::SandboxState;
+
+struct RegistryOptions {
+  std::string envd_version = "0.6.13";
+  std::string client_id = "6532622b";  // E2B returns this constant for compatibility
+  int default_timeout_seconds = 15;      // when create omits it, as the real API does
+  int max_timeout_seconds = 24 * 3600;   // the team's longest instance
+  std::uint64_t seed = 0;                // ids and tokens come from this
+};
+
+struct SandboxRecord {
+  SandboxInfo info;  // what GET returns; the access token is only in detail answers
+  std::string team;
+  std::map<std::string, std::string> env_vars;
+  bool auto_pause = false;
+};
+
+struct ListFilter {
+  Metadata metadata;
+  std::vector<SandboxState> states;  // empty: every state
+  int limit = 100;
+  std::optional<std::string> cursor;
+};
+
+struct ListResult {
+  std::vector<SandboxInfo> sandboxes;
+  std::optional<std::string> next_cursor;
+  int total_running = 0;  // running sandboxes matching the filter, before paging
+};
+
+class Registry {
+ public:
+  Registry(VirtualClock& clock, TemplateCatalog templates, RegistryOptions options = {});
+
+  SandboxRecord create(const std::string& team, const NewSandbox& request);
+  SandboxRecord get(const std::string& team, const std::string& sandbox_id);
+  // Newest first (start time descending, then id); the cursor stays valid while
+  // other sandboxes come and go.
+  ListResult list(const std::string& team, const ListFilter& filter);
+  // Throws 404 when the team has no such sandbox.
+  void kill(const std::string& team, const std::string& sandbox_id);
+
+  const TemplateCatalog& templates() const { return templates_; }
+  std::size_t size() const;
+
+ private:
+  struct OrderKey {
+    Timestamp started_at;
+    std::string id;
+    bool operator<(const OrderKey& other) const {
+      if (started_at != other.started_at) return started_at > other.started_at;
+      return id < other.id;
+    }
+  };
+
+  void expire_due_locked();
+  void remove_locked(const std::string& sandbox_id);
+  SandboxRecord& find_locked(const std::string& team, const std::string& sandbox_id);
+  std::string new_id_locked();
+  static std::string encode_cursor(const OrderKey& key);
+  static OrderKey decode_cursor(const std::string& cursor);
+
+  VirtualClock& clock_;
+  TemplateCatalog templates_;
+  RegistryOptions options_;
+  mutable std::mutex mutex_;
+  std::mt19937_64 rng_;
+  std::unordered_map<std::string, SandboxRecord> sandboxes_;
+  std::map<std::string, std::set<OrderKey>> order_by_team_;
+  std::set<std::pair<Timestamp, std::string>> deadlines_;  // running sandboxes by end time
+};
+
+}  // namespace ppio_mock::state

@@ -1,0 +1,54 @@
+#pragma once
+// APIClient: the credentials, endpoints and connection pool that every
+// sandbox client shares. Copies are cheap and share one pool.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ppio_sandbox/core/config.hpp"
+#include "ppio_sandbox/core/control_plane.hpp"
+#include "ppio_sandbox/core/http.hpp"
+
+namespace ppio_sandbox::prime_compatible {
+
+struct ClientOptions {
+  // Unset fields come from the environment: the key from the explicit value,
+  // PPIO_API_KEY, then ~/.prime/config.json; endpoints from PPIO_DOMAIN,
+  // PPIO_API_URL and PPIO_SANDBOX_URL.
+  std::optional<std::string> api_key;
+  std::optional<std::string> domain;
+  std::optional<std::string> api_url;
+  std::optional<std::string> sandbox_url;
+  std::string ca_file;  // extra CA bundle for HTTPS
+  bool verify_tls = true;
+  std::chrono::milliseconds request_timeout{60'000};
+  // host -> IP used instead of DNS, e.g. to reach 49983-<id>.<domain> on loopback
+  std::vector<std::pair<std::string, std::string>> host_overrides;
+  // Template choice for create: docker_image -> PPIO template, then default_template.
+  std::map<std::string, std::string> image_templates;
+  std::string default_template = "base";
+  // Replaces the cpp-httplib transport (tests inject a mock here).
+  std::shared_ptr<core::HttpTransport> transport;
+};
+
+class APIClient {
+ public:
+  explicit APIClient(std::optional<std::string> api_key = std::nullopt);
+  explicit APIClient(ClientOptions options);
+
+  const std::string& api_key() const;
+  std::string base_url() const;
+  const ClientOptions& options() const;
+  core::ControlPlaneClient& control_plane() const;
+  const std::shared_ptr<core::HttpTransport>& transport() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace ppio_sandbox::prime_compatible

@@ -1,0 +1,95 @@
+#pragma once
+// Prime's exception hierarchy, with Prime's messages.
+//   APIError -> UnauthorizedError (401), PaymentRequiredError (402), APITimeoutError,
+//               SandboxFileNotFoundError, SandboxFileTooLargeError
+//   std::runtime_error -> SandboxNotRunningError, CommandTimeoutError,
+//               UploadTimeoutError, DownloadTimeoutError, FileNotFoundError
+// The sandbox-state and timeout errors are deliberately not APIErrors, as in Prime.
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace ppio_sandbox::prime_compatible {
+
+class APIError : public std::runtime_error {
+ public:
+  explicit APIError(const std::string& message, std::optional<int> status = std::nullopt)
+      : std::runtime_error(message), status_(status) {}
+  // The HTTP status behind the error, when there was one.
+  std::optional<int> status() const { return status_; }
+
+ private:
+  std::optional<int> status_;
+};
+
+class UnauthorizedError : public APIError {
+ public:
+  UnauthorizedError() : APIError("API key unauthorized. Check PPIO_API_KEY.", 401) {}
+};
+
+class PaymentRequiredError : public APIError {
+ public:
+  PaymentRequiredError() : APIError("Payment required. Check billing status.", 402) {}
+};
+
+class APITimeoutError : public APIError {
+ public:
+  explicit APITimeoutError(const std::string& detail) : APIError("Request timed out: " + detail) {}
+};
+using TimeoutError = APITimeoutError;  // deprecated alias, as in Prime
+
+class SandboxFileNotFoundError : public APIError {
+ public:
+  explicit SandboxFileNotFoundError(const std::string& path) : APIError("File not found: " + path, 404) {}
+};
+
+class SandboxFileTooLargeError : public APIError {
+ public:
+  SandboxFileTooLargeError(const std::string& path, const std::string& detail)
+      : APIError("File too large to read: " + path + ": " + detail, 413) {}
+};
+
+class SandboxNotRunningError : public std::runtime_error {
+ public:
+  explicit SandboxNotRunningError(std::string sandbox_id, std::optional<std::string> status = std::nullopt,
+                                  std::optional<std::string> error_type = std::nullopt,
+                                  std::optional<std::string> command = std::nullopt,
+                                  std::optional<std::string> message = std::nullopt);
+  const std::string& sandbox_id() const { return sandbox_id_; }
+  const std::optional<std::string>& status() const { return status_; }
+  const std::optional<std::string>& error_type() const { return error_type_; }
+  const std::optional<std::string>& command() const { return command_; }
+
+ private:
+  std::string sandbox_id_;
+  std::optional<std::string> status_, error_type_, command_;
+};
+
+class CommandTimeoutError : public std::runtime_error {
+ public:
+  CommandTimeoutError(const std::string& sandbox_id, const std::string& command, int timeout_seconds)
+      : std::runtime_error("Command '" + command + "' timed out after " + std::to_string(timeout_seconds) +
+                           "s in sandbox " + sandbox_id) {}
+};
+
+class UploadTimeoutError : public std::runtime_error {
+ public:
+  UploadTimeoutError(const std::string& sandbox_id, const std::string& file_path, int timeout_seconds)
+      : std::runtime_error("Upload to '" + file_path + "' timed out after " + std::to_string(timeout_seconds) +
+                           "s in sandbox " + sandbox_id) {}
+};
+
+class DownloadTimeoutError : public std::runtime_error {
+ public:
+  DownloadTimeoutError(const std::string& sandbox_id, const std::string& file_path, int timeout_seconds)
+      : std::runtime_error("Download from '" + file_path + "' timed out after " + std::to_string(timeout_seconds) +
+                           "s in sandbox " + sandbox_id) {}
+};
+
+// Python's builtin FileNotFoundError, raised for a missing local file before any request.
+class FileNotFoundError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace ppio_sandbox::prime_compatible

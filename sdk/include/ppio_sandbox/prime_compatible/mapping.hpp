@@ -1,0 +1,61 @@
+#pragma once
+// How Prime's sandbox fields live on PPIO: pure functions, no I/O.
+//
+// Every Prime field is written to PPIO metadata so that get and list return
+// what was created. The Python adapter's keys (sandbox_name, custom_label#<l>,
+// team_id, environment_vars, disk_size_gb, disk_mount_path) are written and
+// read too, so sandboxes made by either SDK read correctly in the other. The
+// rest use the "prime_" prefix. Secret values never enter metadata; only their
+// names do, and they read back masked as "***".
+//
+// States: PPIO running -> RUNNING, paused -> PAUSED. Killed or expired
+// sandboxes vanish from PPIO, so no other status is ever reported.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ppio_sandbox/core/api_models.hpp"
+#include "ppio_sandbox/prime_compatible/models.hpp"
+
+namespace ppio_sandbox::prime_compatible::mapping {
+
+namespace keys {
+inline constexpr const char* kName = "sandbox_name";
+inline constexpr const char* kLabelPrefix = "custom_label#";
+inline constexpr const char* kTeamId = "team_id";
+inline constexpr const char* kEnvironmentVars = "environment_vars";
+inline constexpr const char* kDiskSizeGb = "disk_size_gb";
+inline constexpr const char* kDiskMountPath = "disk_mount_path";
+inline constexpr const char* kLongRunning = "long_running";  // PPIO: lifts the 1 h cap
+inline constexpr const char* kIdleTimeout = "idle_timeout";  // PPIO: seconds, as a string
+inline constexpr const char* kDockerImage = "prime_docker_image";
+inline constexpr const char* kStartCommand = "prime_start_command";
+inline constexpr const char* kCpuCores = "prime_cpu_cores";
+inline constexpr const char* kMemoryGb = "prime_memory_gb";
+inline constexpr const char* kGpuCount = "prime_gpu_count";
+inline constexpr const char* kGpuType = "prime_gpu_type";
+inline constexpr const char* kVm = "prime_vm";
+inline constexpr const char* kIdleTimeoutMinutes = "prime_idle_timeout_minutes";
+inline constexpr const char* kRegion = "prime_region";
+inline constexpr const char* kAdvancedConfigs = "prime_advanced_configs";
+inline constexpr const char* kSecretNames = "prime_secret_names";
+inline constexpr const char* kRegistryCredentialsId = "prime_registry_credentials_id";
+}  // namespace keys
+
+// PPIO caps a sandbox at one hour unless its metadata says long_running.
+inline constexpr int kUncappedMinutes = 60;
+
+core::Metadata to_metadata(const CreateSandboxRequest& request);
+core::NewSandbox to_new_sandbox(const CreateSandboxRequest& request, const std::string& template_id);
+Sandbox to_sandbox(const core::SandboxInfo& info);
+
+std::string status_of(core::SandboxState state);
+
+// The metadata filter for list and bulk delete by labels: every label must be present.
+core::Metadata label_filter(const std::optional<std::string>& team_id, const std::vector<std::string>& labels);
+
+// PPIO states that a Prime status filter selects. An empty result means no
+// PPIO sandbox can have that status, so the answer is an empty list.
+std::vector<core::SandboxState> states_for(SandboxStatus status);
+
+}  // namespace ppio_sandbox::prime_compatible::mapping

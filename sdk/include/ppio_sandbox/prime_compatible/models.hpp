@@ -1,0 +1,228 @@
+#pragma once
+// Prime's models (prime_sandboxes.models), with Prime's field names and
+// defaults. to_json writes snake_case, as Prime sends requests; from_json
+// accepts both the camelCase alias and the snake_case name.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ppio_sandbox/core/time.hpp"
+
+namespace ppio_sandbox::prime_compatible {
+
+using Timestamp = core::Timestamp;
+using EnvVars = std::map<std::string, std::string>;
+
+enum class SandboxStatus { PENDING, PROVISIONING, RUNNING, PAUSED, STOPPED, ERROR, TERMINATED, TIMEOUT };
+std::string to_string(SandboxStatus status);
+// Throws std::invalid_argument for a name that is not one of the values.
+SandboxStatus parse_sandbox_status(const std::string& name);
+void to_json(nlohmann::json& j, SandboxStatus v);
+void from_json(const nlohmann::json& j, SandboxStatus& v);
+
+// Free-form; every key is preserved.
+struct AdvancedConfigs {
+  nlohmann::json extra = nlohmann::json::object();
+  bool operator==(const AdvancedConfigs&) const = default;
+};
+void to_json(nlohmann::json& j, const AdvancedConfigs& v);
+void from_json(const nlohmann::json& j, AdvancedConfigs& v);
+
+struct Sandbox {
+  std::string id;
+  std::string name;
+  std::string docker_image;
+  std::optional<std::string> start_command;
+  double cpu_cores = 0;
+  double memory_gb = 0;
+  double disk_size_gb = 0;
+  std::string disk_mount_path;
+  int gpu_count = 0;
+  std::optional<std::string> gpu_type;
+  bool vm = false;
+  std::string status;  // a SandboxStatus name; a plain string in Prime too
+  int timeout_minutes = 0;
+  std::optional<int> idle_timeout_minutes;
+  std::optional<std::string> termination_reason;
+  std::optional<EnvVars> environment_vars;
+  std::optional<EnvVars> secrets;  // values are always masked as "***"
+  std::optional<AdvancedConfigs> advanced_configs;
+  std::vector<std::string> labels;
+  Timestamp created_at;
+  Timestamp updated_at;
+  std::optional<Timestamp> started_at;
+  std::optional<Timestamp> terminated_at;
+  std::optional<int> exit_code;
+  std::optional<std::string> error_type;
+  std::optional<std::string> error_message;
+  std::optional<std::string> user_id;
+  std::optional<std::string> team_id;
+  std::optional<std::string> kubernetes_job_id;
+  std::optional<std::string> region;
+  std::optional<std::string> registry_credentials_id;
+  std::optional<std::string> pending_image_build_id;
+
+  bool operator==(const Sandbox&) const = default;
+};
+void to_json(nlohmann::json& j, const Sandbox& v);
+void from_json(const nlohmann::json& j, Sandbox& v);
+
+struct CreateSandboxRequest {
+  std::string name;
+  std::string docker_image;
+  std::optional<std::string> start_command = "tail -f /dev/null";
+  double cpu_cores = 1.0;
+  double memory_gb = 1.0;
+  double disk_size_gb = 5.0;
+  int gpu_count = 0;
+  std::optional<std::string> gpu_type;
+  std::optional<bool> vm;
+  int timeout_minutes = 60;
+  std::optional<int> idle_timeout_minutes;
+  std::optional<EnvVars> environment_vars;
+  std::optional<EnvVars> secrets;
+  std::vector<std::string> labels;
+  std::optional<std::string> team_id;
+  std::optional<std::string> region;
+  std::optional<AdvancedConfigs> advanced_configs;
+  std::optional<std::string> registry_credentials_id;
+  bool guaranteed = false;
+  std::optional<std::string> idempotency_key;
+
+  // Prime's validators; throws std::invalid_argument with Prime's message.
+  void validate() const;
+  bool operator==(const CreateSandboxRequest&) const = default;
+};
+void to_json(nlohmann::json& j, const CreateSandboxRequest& v);
+void from_json(const nlohmann::json& j, CreateSandboxRequest& v);
+
+struct UpdateSandboxRequest {
+  std::optional<std::string> name;
+  std::optional<std::string> docker_image;
+  std::optional<std::string> start_command;
+  std::optional<double> cpu_cores;
+  std::optional<double> memory_gb;
+  std::optional<double> disk_size_gb;
+  std::optional<int> gpu_count;
+  std::optional<int> timeout_minutes;
+  std::optional<EnvVars> environment_vars;
+  std::optional<EnvVars> secrets;
+  bool operator==(const UpdateSandboxRequest&) const = default;
+};
+void to_json(nlohmann::json& j, const UpdateSandboxRequest& v);
+void from_json(const nlohmann::json& j, UpdateSandboxRequest& v);
+
+struct SandboxListResponse {
+  std::vector<Sandbox> sandboxes;
+  int total = 0;
+  int page = 1;
+  int per_page = 50;
+  bool has_next = false;
+  bool operator==(const SandboxListResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const SandboxListResponse& v);
+void from_json(const nlohmann::json& j, SandboxListResponse& v);
+
+// What delete returns: Prime returns the server's dict; PPIO's kill gives a bool.
+struct DeleteSandboxResponse {
+  bool success = false;
+  std::string message;
+  bool operator==(const DeleteSandboxResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const DeleteSandboxResponse& v);
+void from_json(const nlohmann::json& j, DeleteSandboxResponse& v);
+
+struct CommandRequest {
+  std::string command;
+  std::optional<std::string> working_dir;
+  std::optional<EnvVars> env;
+  bool operator==(const CommandRequest&) const = default;
+};
+void to_json(nlohmann::json& j, const CommandRequest& v);
+void from_json(const nlohmann::json& j, CommandRequest& v);
+
+struct CommandResponse {
+  // Prime's names. glibc defines the stdout/stderr macros as themselves, so
+  // these members read exactly as in Python: result.stdout.
+  std::string stdout;
+  std::string stderr;
+  int exit_code = 0;
+  bool operator==(const CommandResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const CommandResponse& v);
+void from_json(const nlohmann::json& j, CommandResponse& v);
+
+struct FileUploadResponse {
+  bool success = false;
+  std::string path;
+  std::int64_t size = 0;
+  Timestamp timestamp;
+  bool operator==(const FileUploadResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const FileUploadResponse& v);
+void from_json(const nlohmann::json& j, FileUploadResponse& v);
+
+struct ReadFileResponse {
+  std::string content;
+  std::string path;
+  std::int64_t size = 0;
+  std::optional<std::int64_t> total_size;
+  std::optional<std::int64_t> offset;
+  std::optional<bool> truncated;
+  bool operator==(const ReadFileResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const ReadFileResponse& v);
+void from_json(const nlohmann::json& j, ReadFileResponse& v);
+
+struct SandboxLogsResponse {
+  std::string logs;
+  bool operator==(const SandboxLogsResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const SandboxLogsResponse& v);
+void from_json(const nlohmann::json& j, SandboxLogsResponse& v);
+
+struct BulkDeleteSandboxRequest {
+  std::optional<std::vector<std::string>> sandbox_ids;
+  std::optional<std::vector<std::string>> labels;
+  bool operator==(const BulkDeleteSandboxRequest&) const = default;
+};
+void to_json(nlohmann::json& j, const BulkDeleteSandboxRequest& v);
+void from_json(const nlohmann::json& j, BulkDeleteSandboxRequest& v);
+
+struct BulkDeleteSandboxResponse {
+  std::vector<std::string> succeeded;
+  std::vector<std::map<std::string, std::string>> failed;  // each {"id", "error"}
+  std::string message;
+  bool operator==(const BulkDeleteSandboxResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const BulkDeleteSandboxResponse& v);
+void from_json(const nlohmann::json& j, BulkDeleteSandboxResponse& v);
+
+struct BackgroundJob {
+  std::string job_id;
+  std::string sandbox_id;
+  std::string stdout_log_file;
+  std::string stderr_log_file;
+  std::string exit_file;
+  bool operator==(const BackgroundJob&) const = default;
+};
+void to_json(nlohmann::json& j, const BackgroundJob& v);
+void from_json(const nlohmann::json& j, BackgroundJob& v);
+
+struct BackgroundJobStatus {
+  std::string job_id;
+  bool completed = false;
+  std::optional<int> exit_code;
+  std::optional<std::string> stdout;
+  std::optional<std::string> stderr;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  bool operator==(const BackgroundJobStatus&) const = default;
+};
+void to_json(nlohmann::json& j, const BackgroundJobStatus& v);
+void from_json(const nlohmann::json& j, BackgroundJobStatus& v);
+
+}  // namespace ppio_sandbox::prime_compatible

@@ -1,0 +1,154 @@
+#include "ppio_sandbox/prime_compatible/mapping.hpp"
+
+#include <cmath>
+
+namespace ppio_sandbox::prime_compatible::mapping {
+
+using nlohmann::json;
+
+namespace {
+
+std::string number_text(double value) { return json(value).dump(); }
+
+const std::string* find(const core::Metadata& md, const char* key) {
+  auto it = md.find(key);
+  return it == md.end() ? nullptr : &it->second;
+}
+
+// Metadata written by another client may be malformed; fall back rather than fail the read.
+template <class T>
+T number_or(const core::Metadata& md, const char* key, T fallback) {
+  const auto* text = find(md, key);
+  if (text == nullptr) return fallback;
+  const auto value = json::parse(*text, nullptr, false);
+  return value.is_number() ? value.get<T>() : fallback;
+}
+
+std::optional<json> json_or_none(const core::Metadata& md, const char* key) {
+  const auto* text = find(md, key);
+  if (text == nullptr) return std::nullopt;
+  auto value = json::parse(*text, nullptr, false);
+  if (value.is_discarded()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string> text_or_none(const core::Metadata& md, const char* key) {
+  const auto* text = find(md, key);
+  return text == nullptr ? std::nullopt : std::optional<std::string>(*text);
+}
+
+}  // namespace
+
+core::Metadata to_metadata(const CreateSandboxRequest& r) {
+  core::Metadata md;
+  md[keys::kName] = r.name;
+  for (const auto& label : r.labels) md[keys::kLabelPrefix + label] = "1";
+  if (r.team_id) md[keys::kTeamId] = *r.team_id;
+  if (r.environment_vars && !r.environment_vars->empty()) md[keys::kEnvironmentVars] = json(*r.environment_vars).dump();
+  md[keys::kDiskSizeGb] = number_text(r.disk_size_gb);
+  md[keys::kDockerImage] = r.docker_image;
+  if (r.start_command) md[keys::kStartCommand] = *r.start_command;
+  md[keys::kCpuCores] = number_text(r.cpu_cores);
+  md[keys::kMemoryGb] = number_text(r.memory_gb);
+  md[keys::kGpuCount] = std::to_string(r.gpu_count);
+  if (r.gpu_type) md[keys::kGpuType] = *r.gpu_type;
+  if (r.vm) md[keys::kVm] = *r.vm ? "true" : "false";
+  if (r.timeout_minutes > kUncappedMinutes) md[keys::kLongRunning] = "true";
+  if (r.idle_timeout_minutes) {
+    md[keys::kIdleTimeoutMinutes] = std::to_string(*r.idle_timeout_minutes);
+    md[keys::kIdleTimeout] = std::to_string(*r.idle_timeout_minutes * 60);
+  }
+  if (r.region) md[keys::kRegion] = *r.region;
+  if (r.advanced_configs) md[keys::kAdvancedConfigs] = json(*r.advanced_configs).dump();
+  if (r.secrets && !r.secrets->empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : *r.secrets) names.push_back(name);
+    md[keys::kSecretNames] = json(names).dump();
+  }
+  if (r.registry_credentials_id) md[keys::kRegistryCredentialsId] = *r.registry_credentials_id;
+  return md;
+}
+
+core::NewSandbox to_new_sandbox(const CreateSandboxRequest& r, const std::string& template_id) {
+  core::NewSandbox out;
+  out.template_id = template_id;
+  out.timeout = r.timeout_minutes * 60;
+  out.metadata = to_metadata(r);
+  if (r.environment_vars) out.env_vars = *r.environment_vars;
+  // Secrets reach the processes as environment variables, but never the metadata.
+  if (r.secrets) {
+    for (const auto& [name, value] : *r.secrets) out.env_vars[name] = value;
+  }
+  return out;
+}
+
+std::string status_of(core::SandboxState state) {
+  return to_string(state == core::SandboxState::running ? SandboxStatus::RUNNING : SandboxStatus::PAUSED);
+}
+
+Sandbox to_sandbox(const core::SandboxInfo& info) {
+  const auto& md = info.metadata;
+  Sandbox s;
+  s.id = info.sandbox_id;
+  s.name = text_or_none(md, keys::kName).value_or("");
+  s.docker_image = text_or_none(md, keys::kDockerImage).value_or(info.alias.value_or(info.template_id));
+  s.start_command = text_or_none(md, keys::kStartCommand);
+  s.cpu_cores = number_or<double>(md, keys::kCpuCores, info.cpu_count);
+  s.memory_gb = number_or<double>(md, keys::kMemoryGb, std::ceil(info.memory_mb / 1024.0));
+  s.disk_size_gb = number_or<double>(md, keys::kDiskSizeGb, info.disk_size_mb / 1024.0);
+  s.disk_mount_path = text_or_none(md, keys::kDiskMountPath).value_or("");
+  s.gpu_count = number_or<int>(md, keys::kGpuCount, 0);
+  s.gpu_type = text_or_none(md, keys::kGpuType);
+  s.vm = text_or_none(md, keys::kVm) == "true";
+  s.status = status_of(info.state);
+  const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(info.end_at - info.started_at).count();
+  s.timeout_minutes = static_cast<int>(std::lround(static_cast<double>(lifetime) / 60.0));
+  if (auto idle = number_or<int>(md, keys::kIdleTimeoutMinutes, 0); idle > 0) s.idle_timeout_minutes = idle;
+  if (auto env = json_or_none(md, keys::kEnvironmentVars); env && env->is_object() && !env->empty()) {
+    EnvVars vars;
+    for (const auto& [key, value] : env->items()) vars[key] = value.is_string() ? value.get<std::string>() : value.dump();
+    s.environment_vars = std::move(vars);
+  }
+  if (auto names = json_or_none(md, keys::kSecretNames); names && names->is_array()) {
+    EnvVars masked;
+    for (const auto& name : *names) {
+      if (name.is_string()) masked[name.get<std::string>()] = "***";
+    }
+    s.secrets = std::move(masked);
+  }
+  if (auto configs = json_or_none(md, keys::kAdvancedConfigs); configs && configs->is_object()) {
+    s.advanced_configs = AdvancedConfigs{*configs};
+  }
+  const std::string prefix = keys::kLabelPrefix;
+  for (auto it = md.lower_bound(prefix); it != md.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    s.labels.push_back(it->first.substr(prefix.size()));
+  }
+  s.created_at = info.started_at;
+  s.updated_at = info.started_at;
+  s.started_at = info.started_at;
+  s.team_id = text_or_none(md, keys::kTeamId);
+  s.region = text_or_none(md, keys::kRegion);
+  s.registry_credentials_id = text_or_none(md, keys::kRegistryCredentialsId);
+  return s;
+}
+
+core::Metadata label_filter(const std::optional<std::string>& team_id, const std::vector<std::string>& labels) {
+  core::Metadata filter;
+  if (team_id) filter[keys::kTeamId] = *team_id;
+  for (const auto& label : labels) filter[keys::kLabelPrefix + label] = "1";
+  return filter;
+}
+
+std::vector<core::SandboxState> states_for(SandboxStatus status) {
+  switch (status) {
+    case SandboxStatus::RUNNING:
+      return {core::SandboxState::running};
+    case SandboxStatus::PAUSED:
+    case SandboxStatus::STOPPED:
+      return {core::SandboxState::paused};
+    default:
+      return {};
+  }
+}
+
+}  // namespace ppio_sandbox::prime_compatible::mapping
