@@ -19,7 +19,16 @@ class ControlPlaneRoutes {
   void list_sandboxes_v1(const httplib::Request& req, httplib::Response& res);
   void list_sandboxes_v2(const httplib::Request& req, httplib::Response& res);
   void kill_sandbox(const httplib::Request& req, httplib::Response& res);
+  void set_timeout(const httplib::Request& req, httplib::Response& res);
+  void refresh(const httplib::Request& req, httplib::Response& res);
+  void pause(const httplib::Request& req, httplib::Response& res);
+  void resume(const httplib::Request& req, httplib::Response& res);
+  void connect(const httplib::Request& req, httplib::Response& res);
+  void logs_v1(const httplib::Request& req, httplib::Response& res);
+  void logs_v2(const httplib::Request& req, httplib::Response& res);
+  void metrics(const httplib::Request& req, httplib::Response& res);
   void list_templates(const httplib::Request& req, httplib::Response& res);
+  void template_by_alias(const httplib::Request& req, httplib::Response& res);
 
   state::Registry& registry_;
   const state::Tenants& tenants_;

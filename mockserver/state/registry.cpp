@@ -60,11 +60,7 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   const TemplateInfo* tmpl = templates_.find(request.template_id);
   if (tmpl == nullptr) throw ServiceError(404, "template '" + request.template_id + "' not found");
   const int timeout = request.timeout.value_or(options_.default_timeout_seconds);
-  if (timeout < 0) throw ServiceError(400, "Timeout must be a non-negative number of seconds");
-  if (timeout > options_.max_timeout_seconds) {
-    throw ServiceError(400, "Timeout cannot be greater than " + std::to_string(options_.max_timeout_seconds / 3600) +
-                                " hours");
-  }
+  check_timeout(timeout);
 
   std::lock_guard lock(mutex_);
   expire_due_locked();
@@ -92,6 +88,7 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
     info.envd_access_token = token;
   }
 
+  record.logs.push_back({info.started_at, "info", "Sandbox created from template " + tmpl->template_id});
   const std::string id = info.sandbox_id;
   order_by_team_[team].insert({info.started_at, id});
   deadlines_.insert({info.end_at, id});
@@ -108,6 +105,99 @@ void Registry::kill(const std::string& team, const std::string& sandbox_id) {
   std::lock_guard lock(mutex_);
   expire_due_locked();
   remove_locked(find_locked(team, sandbox_id).info.sandbox_id);
+}
+
+void Registry::check_timeout(int seconds) const {
+  if (seconds < 0) throw ServiceError(400, "Timeout must be a non-negative number of seconds");
+  if (seconds > options_.max_timeout_seconds) {
+    throw ServiceError(400, "Timeout cannot be greater than " + std::to_string(options_.max_timeout_seconds / 3600) +
+                                " hours");
+  }
+}
+
+void Registry::set_end_locked(SandboxRecord& record, Timestamp end_at) {
+  auto& info = record.info;
+  if (info.state == SandboxState::running) deadlines_.erase({info.end_at, info.sandbox_id});
+  info.end_at = end_at;
+  if (info.state == SandboxState::running) deadlines_.insert({info.end_at, info.sandbox_id});
+}
+
+SandboxRecord& Registry::find_running_locked(const std::string& team, const std::string& sandbox_id) {
+  auto& record = find_locked(team, sandbox_id);
+  // Only running sandboxes are in the real service's live store.
+  if (record.info.state != SandboxState::running) throw ServiceError(404, not_found(sandbox_id));
+  return record;
+}
+
+void Registry::set_timeout(const std::string& team, const std::string& sandbox_id, int seconds) {
+  check_timeout(seconds);
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  auto& record = find_running_locked(team, sandbox_id);
+  const auto now = clock_.now();
+  set_end_locked(record, now + std::chrono::seconds(seconds));
+  record.logs.push_back({now, "info", "Sandbox timeout set to " + std::to_string(seconds) + "s"});
+  expire_due_locked();  // a zero timeout ends it now
+}
+
+void Registry::refresh(const std::string& team, const std::string& sandbox_id, std::optional<int> duration_seconds) {
+  const int duration = duration_seconds.value_or(15);
+  if (duration < 0 || duration > 3600) throw ServiceError(400, "duration must be between 0 and 3600 seconds");
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  auto& record = find_running_locked(team, sandbox_id);
+  const auto until = clock_.now() + std::chrono::seconds(std::max(duration, 15));
+  if (until > record.info.end_at) set_end_locked(record, until);
+}
+
+void Registry::pause(const std::string& team, const std::string& sandbox_id) {
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  auto& record = find_locked(team, sandbox_id);
+  if (record.info.state == SandboxState::paused) throw ServiceError(409, "Sandbox " + sandbox_id + " is already paused");
+  deadlines_.erase({record.info.end_at, record.info.sandbox_id});
+  record.info.state = SandboxState::paused;
+  record.logs.push_back({clock_.now(), "info", "Sandbox paused"});
+}
+
+SandboxRecord Registry::resume(const std::string& team, const std::string& sandbox_id, int timeout_seconds,
+                               std::optional<bool> auto_pause) {
+  check_timeout(timeout_seconds);
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  auto& record = find_locked(team, sandbox_id);
+  if (record.info.state == SandboxState::running) throw ServiceError(409, "Sandbox " + sandbox_id + " is already running");
+  if (auto_pause) record.auto_pause = *auto_pause;
+  const auto now = clock_.now();
+  record.info.state = SandboxState::running;
+  record.info.end_at = now + std::chrono::seconds(timeout_seconds);
+  deadlines_.insert({record.info.end_at, record.info.sandbox_id});
+  record.logs.push_back({now, "info", "Sandbox resumed"});
+  return record;
+}
+
+ConnectResult Registry::connect(const std::string& team, const std::string& sandbox_id, int timeout_seconds) {
+  check_timeout(timeout_seconds);
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  auto& record = find_locked(team, sandbox_id);
+  const auto now = clock_.now();
+  const auto until = now + std::chrono::seconds(timeout_seconds);
+  if (record.info.state == SandboxState::running) {
+    if (until > record.info.end_at) set_end_locked(record, until);  // connect never shortens
+    return {record, false};
+  }
+  record.info.state = SandboxState::running;
+  record.info.end_at = until;
+  deadlines_.insert({until, record.info.sandbox_id});
+  record.logs.push_back({now, "info", "Sandbox resumed by connect"});
+  return {record, true};
+}
+
+void Registry::append_log(const std::string& sandbox_id, std::string level, std::string message) {
+  std::lock_guard lock(mutex_);
+  auto it = sandboxes_.find(sandbox_id);
+  if (it != sandboxes_.end()) it->second.logs.push_back({clock_.now(), std::move(level), std::move(message)});
 }
 
 ListResult Registry::list(const std::string& team, const ListFilter& filter) {

@@ -31,11 +31,23 @@ struct RegistryOptions {
   std::uint64_t seed = 0;                // ids and tokens come from this
 };
 
+struct LogLine {
+  Timestamp at;
+  std::string level;  // debug | info | warn | error
+  std::string message;
+};
+
 struct SandboxRecord {
   SandboxInfo info;  // what GET returns; the access token is only in detail answers
   std::string team;
   std::map<std::string, std::string> env_vars;
   bool auto_pause = false;
+  std::vector<LogLine> logs;  // lifecycle events, oldest first
+};
+
+struct ConnectResult {
+  SandboxRecord record;
+  bool resumed = false;  // it was paused and is running again (the API answers 201, not 200)
 };
 
 struct ListFilter {
@@ -63,7 +75,21 @@ class Registry {
   // Throws 404 when the team has no such sandbox.
   void kill(const std::string& team, const std::string& sandbox_id);
 
+  // End time := now + seconds (shorter or longer). Running sandboxes only: 404 otherwise.
+  void set_timeout(const std::string& team, const std::string& sandbox_id, int seconds);
+  // Extends only, by at least 15 s; 0..3600 s.
+  void refresh(const std::string& team, const std::string& sandbox_id, std::optional<int> duration_seconds);
+  // 409 when already paused.
+  void pause(const std::string& team, const std::string& sandbox_id);
+  // Paused -> running for `timeout` seconds; 409 when already running.
+  SandboxRecord resume(const std::string& team, const std::string& sandbox_id, int timeout_seconds,
+                       std::optional<bool> auto_pause);
+  // Resumes a paused sandbox; on a running one only extends the end time.
+  ConnectResult connect(const std::string& team, const std::string& sandbox_id, int timeout_seconds);
+  void append_log(const std::string& sandbox_id, std::string level, std::string message);
+
   const TemplateCatalog& templates() const { return templates_; }
+  Timestamp now() const { return clock_.now(); }
   std::size_t size() const;
 
  private:
@@ -77,6 +103,9 @@ class Registry {
   };
 
   void expire_due_locked();
+  void set_end_locked(SandboxRecord& record, Timestamp end_at);
+  void check_timeout(int seconds) const;
+  SandboxRecord& find_running_locked(const std::string& team, const std::string& sandbox_id);
   void remove_locked(const std::string& sandbox_id);
   SandboxRecord& find_locked(const std::string& team, const std::string& sandbox_id);
   std::string new_id_locked();

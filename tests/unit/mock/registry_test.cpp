@@ -157,6 +157,75 @@ TEST_F(RegistryTest, ExactPageHasNoNextCursor) {
   EXPECT_FALSE(page.next_cursor);
 }
 
+TEST_F(RegistryTest, SetTimeoutShortensOrExtendsFromNow) {
+  const auto id = registry_.create("team", new_sandbox(600)).info.sandbox_id;
+  clock_.advance(std::chrono::seconds(100));
+  registry_.set_timeout("team", id, 30);
+  EXPECT_EQ(registry_.get("team", id).info.end_at, clock_.now() + std::chrono::seconds(30));
+  registry_.set_timeout("team", id, 3000);
+  EXPECT_EQ(registry_.get("team", id).info.end_at, clock_.now() + std::chrono::seconds(3000));
+  clock_.advance(std::chrono::seconds(3000));
+  EXPECT_EQ(status_of([&] { registry_.get("team", id); }), 404);  // the new deadline is the one enforced
+}
+
+TEST_F(RegistryTest, ZeroTimeoutEndsTheSandboxNow) {
+  const auto id = registry_.create("team", new_sandbox()).info.sandbox_id;
+  registry_.set_timeout("team", id, 0);
+  EXPECT_EQ(status_of([&] { registry_.get("team", id); }), 404);
+}
+
+TEST_F(RegistryTest, RefreshOnlyExtendsAndByAtLeastFifteenSeconds) {
+  const auto id = registry_.create("team", new_sandbox(10)).info.sandbox_id;
+  registry_.refresh("team", id, 1);
+  EXPECT_EQ(registry_.get("team", id).info.end_at, clock_.now() + std::chrono::seconds(15));
+  registry_.refresh("team", id, 600);
+  registry_.refresh("team", id, 20);  // would shorten: ignored
+  EXPECT_EQ(registry_.get("team", id).info.end_at, clock_.now() + std::chrono::seconds(600));
+  EXPECT_EQ(status_of([&] { registry_.refresh("team", id, 3601); }), 400);
+}
+
+TEST_F(RegistryTest, PauseStopsTheClockAndConnectResumes) {
+  const auto id = registry_.create("team", new_sandbox(60)).info.sandbox_id;
+  registry_.pause("team", id);
+  EXPECT_EQ(status_of([&] { registry_.pause("team", id); }), 409);
+  EXPECT_EQ(status_of([&] { registry_.set_timeout("team", id, 10); }), 404);  // paused: not in the live store
+  clock_.advance(std::chrono::hours(2));
+  EXPECT_EQ(registry_.get("team", id).info.state, SandboxState::paused);
+
+  const auto resumed = registry_.connect("team", id, 120);
+  EXPECT_TRUE(resumed.resumed);
+  EXPECT_EQ(resumed.record.info.state, SandboxState::running);
+  EXPECT_EQ(resumed.record.info.end_at, clock_.now() + std::chrono::seconds(120));
+}
+
+TEST_F(RegistryTest, ConnectOnARunningSandboxNeverShortens) {
+  const auto id = registry_.create("team", new_sandbox(600)).info.sandbox_id;
+  const auto end = registry_.get("team", id).info.end_at;
+  const auto shorter = registry_.connect("team", id, 10);
+  EXPECT_FALSE(shorter.resumed);
+  EXPECT_EQ(shorter.record.info.end_at, end);
+  EXPECT_EQ(registry_.connect("team", id, 1200).record.info.end_at, clock_.now() + std::chrono::seconds(1200));
+}
+
+TEST_F(RegistryTest, ResumeOfARunningSandboxIs409) {
+  const auto id = registry_.create("team", new_sandbox()).info.sandbox_id;
+  EXPECT_EQ(status_of([&] { registry_.resume("team", id, 60, std::nullopt); }), 409);
+  registry_.pause("team", id);
+  EXPECT_EQ(registry_.resume("team", id, 60, std::nullopt).info.state, SandboxState::running);
+}
+
+TEST_F(RegistryTest, LifecycleEventsAreLogged) {
+  const auto id = registry_.create("team", new_sandbox()).info.sandbox_id;
+  registry_.pause("team", id);
+  registry_.connect("team", id, 60);
+  std::vector<std::string> messages;
+  for (const auto& line : registry_.get("team", id).logs) messages.push_back(line.message);
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_NE(messages[0].find("created"), std::string::npos);
+  EXPECT_NE(messages[1].find("paused"), std::string::npos);
+  EXPECT_NE(messages[2].find("resumed"), std::string::npos);
+}
+
 TEST_F(RegistryTest, MalformedCursorIs400) {
   EXPECT_EQ(status_of([&] { registry_.list("team", {.cursor = "!!!"}); }), 400);
   EXPECT_EQ(status_of([&] { registry_.list("team", {.cursor = "bm90LWEtY3Vyc29y"}); }), 400);
