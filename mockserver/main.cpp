@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-timeout", config.max_timeout_seconds, "Longest sandbox timeout in seconds; longer gets 400")
       ->capture_default_str();
   app.add_option("--envd-version", config.envd_version, "envdVersion reported for new sandboxes")->capture_default_str();
+  app.add_option("--admin-token", config.admin_token, "Token the admin API under /_mock/ requires in X-Admin-Token")
+      ->capture_default_str();
+  app.add_option("--journal-size", config.journal_size, "How many requests the /_mock/journal keeps")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   for (const auto& entry : keys) {

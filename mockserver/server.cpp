@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "mockserver/admin/admin_routes.hpp"
 #include "mockserver/api/control_plane_routes.hpp"
 #include "mockserver/api/http_edge.hpp"
 
@@ -30,6 +31,18 @@ state::RegistryOptions registry_options(const ServerConfig& config) {
   return options;
 }
 
+// The sandbox a control-plane path names, or "".
+std::string sandbox_in_path(const std::string& path) {
+  std::string_view p = path;
+  if (p.starts_with("/v2")) p.remove_prefix(3);
+  if (!p.starts_with("/sandboxes/")) return {};
+  p.remove_prefix(11);
+  return std::string(p.substr(0, p.find('/')));
+}
+
+// Each request is served on one thread, so the pre-routing stamp reaches the logger.
+thread_local std::chrono::steady_clock::time_point t_request_started;
+
 }  // namespace
 
 struct Server::Impl {
@@ -38,6 +51,8 @@ struct Server::Impl {
   state::Tenants tenants;
   state::Registry registry;
   api::ControlPlaneRoutes control_plane;
+  admin::Journal journal;
+  admin::AdminRoutes admin;
   httplib::Server http;
   std::thread thread;
   int port = 0;
@@ -46,11 +61,35 @@ struct Server::Impl {
       : config(std::move(cfg)),
         tenants(tenants_for(config)),
         registry(clock, templates_for(config), registry_options(config)),
-        control_plane(registry, tenants) {
+        control_plane(registry, tenants),
+        journal(config.journal_size),
+        admin(registry, clock, journal, config.admin_token) {
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
     http.set_payload_max_length(config.max_body_bytes);
     api::install_error_shapes(http);
+    http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      t_request_started = std::chrono::steady_clock::now();
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Recorded before the response is written, so a client that saw the answer
+    // always finds the request in the journal.
+    http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { record(req, res); });
     control_plane.mount(http);
+    admin.mount(http);
+  }
+
+  void record(const httplib::Request& req, const httplib::Response& res) {
+    if (req.path.starts_with("/_mock/")) return;  // the journal shows the client's traffic only
+    admin::JournalEntry entry;
+    entry.at = clock.now();
+    entry.method = req.method;
+    entry.path = req.path;
+    entry.status = res.status;
+    entry.latency_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_request_started).count();
+    entry.team = tenants.team_for(req.get_header_value("X-API-Key")).value_or("");
+    entry.sandbox = sandbox_in_path(req.path);
+    journal.record(std::move(entry));
   }
 };
 
@@ -84,5 +123,6 @@ std::string Server::url() const { return "http://" + impl_->config.host + ":" + 
 const ServerConfig& Server::config() const { return impl_->config; }
 state::VirtualClock& Server::clock() { return impl_->clock; }
 state::Registry& Server::registry() { return impl_->registry; }
+admin::Journal& Server::journal() { return impl_->journal; }
 
 }  // namespace ppio_mock

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "mockserver/admin/journal.hpp"
 #include "mockserver/state/clock.hpp"
 #include "mockserver/state/registry.hpp"
 
@@ -19,6 +20,7 @@ namespace ppio_mock {
 
 inline constexpr const char* kDefaultApiKey = "sk_mock_default_key";
 inline constexpr const char* kDefaultTeam = "team-default";
+inline constexpr const char* kDefaultAdminToken = "ppio-mock-admin";
 
 struct ServerConfig {
   std::string host = "127.0.0.1";
@@ -30,6 +32,8 @@ struct ServerConfig {
   std::size_t max_body_bytes = 1 << 20;
   std::string envd_version = "0.6.13";
   int max_timeout_seconds = 24 * 3600;
+  std::string admin_token = kDefaultAdminToken;  // X-Admin-Token for /_mock/
+  std::size_t journal_size = 1000;               // requests the journal keeps
 };
 
 class Server {
@@ -50,6 +54,7 @@ class Server {
   const ServerConfig& config() const;
   state::VirtualClock& clock();
   state::Registry& registry();
+  admin::Journal& journal();
 
  private:
   struct Impl;

@@ -194,6 +194,27 @@ ConnectResult Registry::connect(const std::string& team, const std::string& sand
   return {record, true};
 }
 
+void Registry::reset() {
+  std::lock_guard lock(mutex_);
+  sandboxes_.clear();
+  order_by_team_.clear();
+  deadlines_.clear();
+}
+
+std::vector<SandboxRecord> Registry::all() {
+  std::lock_guard lock(mutex_);
+  expire_due_locked();
+  std::vector<SandboxRecord> out;
+  for (const auto& [team, order] : order_by_team_) {
+    for (const auto& key : order) out.push_back(sandboxes_.at(key.id));
+  }
+  std::sort(out.begin(), out.end(), [](const SandboxRecord& a, const SandboxRecord& b) {
+    return a.info.started_at != b.info.started_at ? a.info.started_at > b.info.started_at
+                                                  : a.info.sandbox_id < b.info.sandbox_id;
+  });
+  return out;
+}
+
 void Registry::append_log(const std::string& sandbox_id, std::string level, std::string message) {
   std::lock_guard lock(mutex_);
   auto it = sandboxes_.find(sandbox_id);

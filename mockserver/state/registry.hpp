@@ -88,6 +88,11 @@ class Registry {
   ConnectResult connect(const std::string& team, const std::string& sandbox_id, int timeout_seconds);
   void append_log(const std::string& sandbox_id, std::string level, std::string message);
 
+  // Forgets every sandbox (the admin API's reset).
+  void reset();
+  // Every live sandbox of every team, newest first.
+  std::vector<SandboxRecord> all();
+
   const TemplateCatalog& templates() const { return templates_; }
   Timestamp now() const { return clock_.now(); }
   std::size_t size() const;
