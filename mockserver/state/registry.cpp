@@ -39,6 +39,27 @@ bool matches(const SandboxRecord& record, const ListFilter& filter) {
 
 }  // namespace
 
+// Holds the registry's lock; on the way out releases it, then tells the observer
+// what happened, so that the observer may call back into the registry.
+class Registry::Session {
+ public:
+  explicit Session(Registry& registry) : registry_(registry), lock_(registry.mutex_) {}
+  ~Session() {
+    auto events = std::move(registry_.pending_events_);
+    registry_.pending_events_.clear();
+    auto observer = registry_.observer_;
+    lock_.unlock();
+    if (!observer) return;
+    for (const auto& [id, event] : events) observer(id, event);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+ private:
+  Registry& registry_;
+  std::unique_lock<std::mutex> lock_;
+};
+
 Registry::Registry(VirtualClock& clock, TemplateCatalog templates, RegistryOptions options)
     : clock_(clock), templates_(std::move(templates)), options_(std::move(options)), rng_(options_.seed) {}
 
@@ -62,7 +83,7 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   const int timeout = request.timeout.value_or(options_.default_timeout_seconds);
   check_timeout(timeout);
 
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   SandboxRecord record;
   record.team = team;
@@ -92,17 +113,18 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   const std::string id = info.sandbox_id;
   order_by_team_[team].insert({info.started_at, id});
   deadlines_.insert({info.end_at, id});
+  pending_events_.emplace_back(id, SandboxEvent::created);
   return sandboxes_[id] = std::move(record);
 }
 
 SandboxRecord Registry::get(const std::string& team, const std::string& sandbox_id) {
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   return find_locked(team, sandbox_id);
 }
 
 void Registry::kill(const std::string& team, const std::string& sandbox_id) {
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   remove_locked(find_locked(team, sandbox_id).info.sandbox_id);
 }
@@ -131,7 +153,7 @@ SandboxRecord& Registry::find_running_locked(const std::string& team, const std:
 
 void Registry::set_timeout(const std::string& team, const std::string& sandbox_id, int seconds) {
   check_timeout(seconds);
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   auto& record = find_running_locked(team, sandbox_id);
   const auto now = clock_.now();
@@ -143,7 +165,7 @@ void Registry::set_timeout(const std::string& team, const std::string& sandbox_i
 void Registry::refresh(const std::string& team, const std::string& sandbox_id, std::optional<int> duration_seconds) {
   const int duration = duration_seconds.value_or(15);
   if (duration < 0 || duration > 3600) throw ServiceError(400, "duration must be between 0 and 3600 seconds");
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   auto& record = find_running_locked(team, sandbox_id);
   const auto until = clock_.now() + std::chrono::seconds(std::max(duration, 15));
@@ -151,19 +173,20 @@ void Registry::refresh(const std::string& team, const std::string& sandbox_id, s
 }
 
 void Registry::pause(const std::string& team, const std::string& sandbox_id) {
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   auto& record = find_locked(team, sandbox_id);
   if (record.info.state == SandboxState::paused) throw ServiceError(409, "Sandbox " + sandbox_id + " is already paused");
   deadlines_.erase({record.info.end_at, record.info.sandbox_id});
   record.info.state = SandboxState::paused;
   record.logs.push_back({clock_.now(), "info", "Sandbox paused"});
+  pending_events_.emplace_back(record.info.sandbox_id, SandboxEvent::paused);
 }
 
 SandboxRecord Registry::resume(const std::string& team, const std::string& sandbox_id, int timeout_seconds,
                                std::optional<bool> auto_pause) {
   check_timeout(timeout_seconds);
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   auto& record = find_locked(team, sandbox_id);
   if (record.info.state == SandboxState::running) throw ServiceError(409, "Sandbox " + sandbox_id + " is already running");
@@ -173,12 +196,13 @@ SandboxRecord Registry::resume(const std::string& team, const std::string& sandb
   record.info.end_at = now + std::chrono::seconds(timeout_seconds);
   deadlines_.insert({record.info.end_at, record.info.sandbox_id});
   record.logs.push_back({now, "info", "Sandbox resumed"});
+  pending_events_.emplace_back(record.info.sandbox_id, SandboxEvent::resumed);
   return record;
 }
 
 ConnectResult Registry::connect(const std::string& team, const std::string& sandbox_id, int timeout_seconds) {
   check_timeout(timeout_seconds);
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   auto& record = find_locked(team, sandbox_id);
   const auto now = clock_.now();
@@ -191,18 +215,20 @@ ConnectResult Registry::connect(const std::string& team, const std::string& sand
   record.info.end_at = until;
   deadlines_.insert({until, record.info.sandbox_id});
   record.logs.push_back({now, "info", "Sandbox resumed by connect"});
+  pending_events_.emplace_back(record.info.sandbox_id, SandboxEvent::resumed);
   return {record, true};
 }
 
 void Registry::reset() {
-  std::lock_guard lock(mutex_);
+  Session session(*this);
+  for (const auto& [id, record] : sandboxes_) pending_events_.emplace_back(id, SandboxEvent::removed);
   sandboxes_.clear();
   order_by_team_.clear();
   deadlines_.clear();
 }
 
 std::vector<SandboxRecord> Registry::all() {
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   std::vector<SandboxRecord> out;
   for (const auto& [team, order] : order_by_team_) {
@@ -216,16 +242,40 @@ std::vector<SandboxRecord> Registry::all() {
 }
 
 void Registry::append_log(const std::string& sandbox_id, std::string level, std::string message) {
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   auto it = sandboxes_.find(sandbox_id);
   if (it != sandboxes_.end()) it->second.logs.push_back({clock_.now(), std::move(level), std::move(message)});
+}
+
+std::optional<SandboxRecord> Registry::lookup(const std::string& sandbox_id) {
+  Session session(*this);
+  expire_due_locked();
+  std::string id;
+  try {
+    id = bare_id(sandbox_id);
+  } catch (const ServiceError&) {
+    return std::nullopt;
+  }
+  auto it = sandboxes_.find(id);
+  if (it == sandboxes_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Registry::expire_due() {
+  Session session(*this);
+  expire_due_locked();
+}
+
+void Registry::set_observer(SandboxObserver observer) {
+  Session session(*this);
+  observer_ = std::move(observer);
 }
 
 ListResult Registry::list(const std::string& team, const ListFilter& filter) {
   std::optional<OrderKey> after;
   if (filter.cursor) after = decode_cursor(*filter.cursor);
 
-  std::lock_guard lock(mutex_);
+  Session session(*this);
   expire_due_locked();
   ListResult result;
   auto team_it = order_by_team_.find(team);
@@ -265,7 +315,7 @@ SandboxRecord& Registry::find_locked(const std::string& team, const std::string&
   return it->second;
 }
 
-void Registry::remove_locked(const std::string& sandbox_id) {
+void Registry::remove_locked(std::string sandbox_id) {  // by value: callers pass a record's own id
   auto it = sandboxes_.find(sandbox_id);
   if (it == sandboxes_.end()) return;
   const auto& info = it->second.info;
@@ -274,6 +324,7 @@ void Registry::remove_locked(const std::string& sandbox_id) {
   order.erase({info.started_at, sandbox_id});
   if (order.empty()) order_by_team_.erase(it->second.team);
   sandboxes_.erase(it);
+  pending_events_.emplace_back(sandbox_id, SandboxEvent::removed);
 }
 
 void Registry::expire_due_locked() {
@@ -284,6 +335,8 @@ void Registry::expire_due_locked() {
     if (record.auto_pause) {
       deadlines_.erase(deadlines_.begin());
       record.info.state = SandboxState::paused;
+      record.logs.push_back({now, "info", "Sandbox paused at its timeout"});
+      pending_events_.emplace_back(id, SandboxEvent::paused);
     } else {
       remove_locked(id);
     }

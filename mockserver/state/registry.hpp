@@ -3,6 +3,7 @@
 // no HTTP here. A sandbox whose end time has passed is expired lazily, on the
 // next operation, so there is no thread or timer per sandbox.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -63,6 +64,11 @@ struct ListResult {
   int total_running = 0;  // running sandboxes matching the filter, before paging
 };
 
+// What happens to a sandbox that other parts of the fake (envd, its processes)
+// must follow. Called with the registry's lock released.
+enum class SandboxEvent { created, paused, resumed, removed };
+using SandboxObserver = std::function<void(const std::string& sandbox_id, SandboxEvent event)>;
+
 class Registry {
  public:
   Registry(VirtualClock& clock, TemplateCatalog templates, RegistryOptions options = {});
@@ -88,6 +94,13 @@ class Registry {
   ConnectResult connect(const std::string& team, const std::string& sandbox_id, int timeout_seconds);
   void append_log(const std::string& sandbox_id, std::string level, std::string message);
 
+  // Any team's sandbox by id (envd traffic carries no API key); nullopt when unknown or gone.
+  std::optional<SandboxRecord> lookup(const std::string& sandbox_id);
+  // Applies every expiry that is due on the clock now (also done by every other call).
+  void expire_due();
+  // One observer; set it before serving.
+  void set_observer(SandboxObserver observer);
+
   // Forgets every sandbox (the admin API's reset).
   void reset();
   // Every live sandbox of every team, newest first.
@@ -111,7 +124,7 @@ class Registry {
   void set_end_locked(SandboxRecord& record, Timestamp end_at);
   void check_timeout(int seconds) const;
   SandboxRecord& find_running_locked(const std::string& team, const std::string& sandbox_id);
-  void remove_locked(const std::string& sandbox_id);
+  void remove_locked(std::string sandbox_id);
   SandboxRecord& find_locked(const std::string& team, const std::string& sandbox_id);
   std::string new_id_locked();
   static std::string encode_cursor(const OrderKey& key);
@@ -125,6 +138,10 @@ class Registry {
   std::unordered_map<std::string, SandboxRecord> sandboxes_;
   std::map<std::string, std::set<OrderKey>> order_by_team_;
   std::set<std::pair<Timestamp, std::string>> deadlines_;  // running sandboxes by end time
+  SandboxObserver observer_;
+  // Events raised under the lock, delivered by ~Session after it is released.
+  std::vector<std::pair<std::string, SandboxEvent>> pending_events_;
+  class Session;
 };
 
 }  // namespace ppio_mock::state

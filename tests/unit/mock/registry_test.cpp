@@ -226,6 +226,37 @@ TEST_F(RegistryTest, LifecycleEventsAreLogged) {
   EXPECT_NE(messages[2].find("resumed"), std::string::npos);
 }
 
+TEST_F(RegistryTest, ObserverHearsEveryLifecycleEventOutsideTheLock) {
+  std::vector<std::pair<std::string, state::SandboxEvent>> events;
+  registry_.set_observer([&](const std::string& id, state::SandboxEvent e) {
+    registry_.lookup(id);  // calling back in must not deadlock
+    events.emplace_back(id, e);
+  });
+  auto n = new_sandbox(60);
+  n.auto_pause = true;
+  const auto a = registry_.create("team", n).info.sandbox_id;
+  const auto b = registry_.create("team", new_sandbox(60)).info.sandbox_id;
+  clock_.advance(std::chrono::seconds(61));
+  registry_.expire_due();
+  registry_.connect("team", a, 60);
+  registry_.kill("team", a);
+
+  using E = state::SandboxEvent;
+  const std::vector<std::pair<std::string, E>> expected{{a, E::created}, {b, E::created}, {a, E::paused},
+                                                        {b, E::removed}, {a, E::resumed}, {a, E::removed}};
+  EXPECT_EQ(events, expected);
+}
+
+TEST_F(RegistryTest, LookupFindsAnyTeamsSandboxButNotGoneOnes) {
+  const auto id = registry_.create("a", new_sandbox(10)).info.sandbox_id;
+  ASSERT_TRUE(registry_.lookup(id));
+  EXPECT_EQ(registry_.lookup(id)->team, "a");
+  EXPECT_FALSE(registry_.lookup("iunknown"));
+  EXPECT_FALSE(registry_.lookup("a-b-c"));
+  clock_.advance(std::chrono::seconds(10));
+  EXPECT_FALSE(registry_.lookup(id));
+}
+
 TEST_F(RegistryTest, MalformedCursorIs400) {
   EXPECT_EQ(status_of([&] { registry_.list("team", {.cursor = "!!!"}); }), 400);
   EXPECT_EQ(status_of([&] { registry_.list("team", {.cursor = "bm90LWEtY3Vyc29y"}); }), 400);
