@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include <unistd.h>
 
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
   app.add_option("--api-key", keys,
                  "An accepted API key, as KEY or KEY=TEAM (repeatable). Default: " +
                      std::string(ppio_mock::kDefaultApiKey) + "=" + ppio_mock::kDefaultTeam);
+  app.add_option("--tenants", config.tenants_file,
+                 R"(JSON file {"keys": {"<api key>": "<team>"}} (see fixtures/tenants.json); merged with --api-key)")
+      ->check(CLI::ExistingFile);
   app.add_option("--templates", config.templates_file,
                  "JSON file of templates (the shape of fixtures/templates.json); default: the built-in copy")
       ->check(CLI::ExistingFile);
@@ -34,6 +38,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-body-bytes", config.max_body_bytes, "Largest accepted request body; larger gets 413")
       ->capture_default_str();
   app.add_option("--max-timeout", config.max_timeout_seconds, "Longest sandbox timeout in seconds; longer gets 400")
+      ->capture_default_str();
+  app.add_flag("--legacy-v1", config.legacy_v1,
+               "PPIO v1 domain behaviour: ids <sandboxID>-<clientID>, timeouts capped at 1 h unless long_running");
+  app.add_option("--max-concurrent", config.max_concurrent_sandboxes,
+                 "Running sandboxes a team may have; past it create gets 429 (0: unlimited)")
+      ->capture_default_str();
+  app.add_option("--rate-limit", config.rate_limit_per_second,
+                 "Control-plane requests per second per team; past it 429 with Retry-After (0: unlimited)")
+      ->capture_default_str();
+  app.add_option("--rate-burst", config.rate_limit_burst, "Requests a team may burst above --rate-limit")
       ->capture_default_str();
   app.add_option("--envd-version", config.envd_version, "envdVersion reported for new sandboxes")->capture_default_str();
   app.add_option("--admin-token", config.admin_token, "Token the admin API under /_mock/ requires in X-Admin-Token")
@@ -47,17 +61,18 @@ int main(int argc, char** argv) {
     config.api_keys[entry.substr(0, eq)] = eq == std::string::npos ? ppio_mock::kDefaultTeam : entry.substr(eq + 1);
   }
 
-  ppio_mock::Server server(config);
+  std::unique_ptr<ppio_mock::Server> server;
   try {
-    server.start();
+    server = std::make_unique<ppio_mock::Server>(config);
+    server->start();
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 1;
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::cout << "ppio-mock listening on " << server.url() << std::endl;
+  std::cout << "ppio-mock listening on " << server->url() << std::endl;
   while (g_stop == 0) pause();
-  server.stop();
+  server->stop();
   return 0;
 }

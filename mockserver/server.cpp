@@ -14,8 +14,12 @@ namespace ppio_mock {
 namespace {
 
 state::Tenants tenants_for(const ServerConfig& config) {
-  if (config.api_keys.empty()) return state::Tenants(std::map<std::string, std::string>{{kDefaultApiKey, kDefaultTeam}});
-  return state::Tenants(config.api_keys);
+  if (config.api_keys.empty() && config.tenants_file.empty()) {
+    return state::Tenants(std::map<std::string, std::string>{{kDefaultApiKey, kDefaultTeam}});
+  }
+  auto tenants = config.tenants_file.empty() ? state::Tenants() : state::Tenants::from_file(config.tenants_file);
+  for (const auto& [key, team] : config.api_keys) tenants.add(key, team);
+  return tenants;
 }
 
 state::TemplateCatalog templates_for(const ServerConfig& config) {
@@ -28,6 +32,8 @@ state::RegistryOptions registry_options(const ServerConfig& config) {
   options.envd_version = config.envd_version;
   options.max_timeout_seconds = config.max_timeout_seconds;
   options.seed = config.seed;
+  options.legacy_v1 = config.legacy_v1;
+  options.max_concurrent_per_team = config.max_concurrent_sandboxes;
   return options;
 }
 
@@ -50,6 +56,7 @@ struct Server::Impl {
   state::VirtualClock clock;
   state::Tenants tenants;
   state::Registry registry;
+  state::RateLimiter limiter;
   api::ControlPlaneRoutes control_plane;
   admin::Journal journal;
   admin::AdminRoutes admin;
@@ -61,7 +68,8 @@ struct Server::Impl {
       : config(std::move(cfg)),
         tenants(tenants_for(config)),
         registry(clock, templates_for(config), registry_options(config)),
-        control_plane(registry, tenants),
+        limiter(clock, config.rate_limit_per_second, config.rate_limit_burst),
+        control_plane(registry, tenants, limiter),
         journal(config.journal_size),
         admin(registry, clock, journal, config.admin_token) {
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each

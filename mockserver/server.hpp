@@ -25,13 +25,18 @@ inline constexpr const char* kDefaultAdminToken = "ppio-mock-admin";
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port; read it back with Server::port()
-  // API key -> team. Empty: kDefaultApiKey for kDefaultTeam.
+  // API key -> team. Empty (and no tenants_file): kDefaultApiKey for kDefaultTeam.
   std::map<std::string, std::string> api_keys;
+  std::string tenants_file;  // {"keys": {"<api key>": "<team>"}}, merged with api_keys
   std::string templates_file;  // empty: the compiled-in fixtures/templates.json
   std::uint64_t seed = 0;      // ids and tokens derive from it
   std::size_t max_body_bytes = 1 << 20;
   std::string envd_version = "0.6.13";
   int max_timeout_seconds = 24 * 3600;
+  bool legacy_v1 = false;             // PPIO v1 domain: "<id>-<clientID>" ids, 1 h cap unless long_running
+  int max_concurrent_sandboxes = 0;   // running sandboxes per team; 0: unlimited
+  double rate_limit_per_second = 0;   // control-plane requests per team; 0: unlimited
+  double rate_limit_burst = 10;
   std::string admin_token = kDefaultAdminToken;  // X-Admin-Token for /_mock/
   std::size_t journal_size = 1000;               // requests the journal keeps
 };

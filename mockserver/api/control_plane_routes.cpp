@@ -106,8 +106,15 @@ json log_entry(const state::LogLine& line) {
 
 }  // namespace
 
-ControlPlaneRoutes::ControlPlaneRoutes(state::Registry& registry, const state::Tenants& tenants)
-    : registry_(registry), tenants_(tenants) {}
+ControlPlaneRoutes::ControlPlaneRoutes(state::Registry& registry, const state::Tenants& tenants,
+                                       state::RateLimiter& limiter)
+    : registry_(registry), tenants_(tenants), limiter_(limiter) {}
+
+std::string ControlPlaneRoutes::admit(const httplib::Request& req) {
+  std::string team = authenticate(req, tenants_);
+  if (auto wait = limiter_.acquire(team)) throw ServiceError(429, "Rate limit exceeded", wait);
+  return team;
+}
 
 void ControlPlaneRoutes::mount(httplib::Server& server) {
   auto bind = [this](void (ControlPlaneRoutes::*fn)(const httplib::Request&, httplib::Response&)) {
@@ -135,7 +142,7 @@ void ControlPlaneRoutes::mount(httplib::Server& server) {
 }
 
 void ControlPlaneRoutes::create_sandbox(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   const auto request = parse_json_body(req).get<ppio_sandbox::core::NewSandbox>();
   const auto record = registry_.create(team, request);
   ppio_sandbox::core::CreatedSandbox created;
@@ -149,12 +156,12 @@ void ControlPlaneRoutes::create_sandbox(const httplib::Request& req, httplib::Re
 }
 
 void ControlPlaneRoutes::get_sandbox(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   send_json(res, 200, detail_json(registry_.get(team, req.matches[1])));
 }
 
 void ControlPlaneRoutes::list_sandboxes_v1(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   state::ListFilter filter;
   filter.metadata = metadata_filter(req);
   filter.states = {SandboxState::running};
@@ -163,7 +170,7 @@ void ControlPlaneRoutes::list_sandboxes_v1(const httplib::Request& req, httplib:
 }
 
 void ControlPlaneRoutes::list_sandboxes_v2(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   state::ListFilter filter;
   filter.metadata = metadata_filter(req);
   filter.states = state_filter(req);
@@ -181,19 +188,19 @@ void ControlPlaneRoutes::list_sandboxes_v2(const httplib::Request& req, httplib:
 }
 
 void ControlPlaneRoutes::kill_sandbox(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   registry_.kill(team, req.matches[1]);
   res.status = 204;
 }
 
 void ControlPlaneRoutes::set_timeout(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   registry_.set_timeout(team, req.matches[1], required_int(parse_json_body(req), "timeout"));
   res.status = 204;
 }
 
 void ControlPlaneRoutes::refresh(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   const auto body = optional_body(req);
   std::optional<int> duration;
   if (body.contains("duration")) duration = required_int(body, "duration");
@@ -202,14 +209,14 @@ void ControlPlaneRoutes::refresh(const httplib::Request& req, httplib::Response&
 }
 
 void ControlPlaneRoutes::pause(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   optional_body(req);  // {"memory": bool} or the legacy {"sync": bool}; both only validated
   registry_.pause(team, req.matches[1]);
   res.status = 204;
 }
 
 void ControlPlaneRoutes::resume(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   const auto body = optional_body(req);
   const int timeout = body.contains("timeout") ? required_int(body, "timeout") : 15;
   std::optional<bool> auto_pause;
@@ -218,13 +225,13 @@ void ControlPlaneRoutes::resume(const httplib::Request& req, httplib::Response& 
 }
 
 void ControlPlaneRoutes::connect(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   const auto result = registry_.connect(team, req.matches[1], required_int(parse_json_body(req), "timeout"));
   send_json(res, result.resumed ? 201 : 200, created_json(result.record));
 }
 
 void ControlPlaneRoutes::logs_v1(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   const auto start_ms = int_param(req, "start");
   const int limit = int_param(req, "limit").value_or(1000);
   json logs = json::array();
@@ -239,7 +246,7 @@ void ControlPlaneRoutes::logs_v1(const httplib::Request& req, httplib::Response&
 }
 
 void ControlPlaneRoutes::logs_v2(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   const auto cursor_ms = int_param(req, "cursor");
   const int limit = std::min(int_param(req, "limit").value_or(1000), 1000);
   const std::string direction = req.has_param("direction") ? req.get_param_value("direction") : "forward";
@@ -264,7 +271,7 @@ void ControlPlaneRoutes::logs_v2(const httplib::Request& req, httplib::Response&
 }
 
 void ControlPlaneRoutes::metrics(const httplib::Request& req, httplib::Response& res) {
-  const std::string team = authenticate(req, tenants_);
+  const std::string team = admit(req);
   const auto record = registry_.get(team, req.matches[1]);
   const auto now = registry_.now();
   const std::int64_t mib = 1024 * 1024;
@@ -281,14 +288,14 @@ void ControlPlaneRoutes::metrics(const httplib::Request& req, httplib::Response&
 }
 
 void ControlPlaneRoutes::template_by_alias(const httplib::Request& req, httplib::Response& res) {
-  authenticate(req, tenants_);
+  admit(req);
   const auto* t = registry_.templates().find(req.matches[1]);
   if (t == nullptr) throw ServiceError(404, "template '" + std::string(req.matches[1]) + "' not found");
   send_json(res, 200, json{{"templateID", t->template_id}, {"public", t->is_public}});
 }
 
 void ControlPlaneRoutes::list_templates(const httplib::Request& req, httplib::Response& res) {
-  authenticate(req, tenants_);
+  admit(req);
   send_json(res, 200, registry_.templates().all());
 }
 

@@ -3,6 +3,7 @@
 // endpoint, each a thin translation between HTTP and the registry.
 #include <httplib.h>
 
+#include "mockserver/state/rate_limiter.hpp"
 #include "mockserver/state/registry.hpp"
 #include "mockserver/state/tenants.hpp"
 
@@ -10,10 +11,12 @@ namespace ppio_mock::api {
 
 class ControlPlaneRoutes {
  public:
-  ControlPlaneRoutes(state::Registry& registry, const state::Tenants& tenants);
+  ControlPlaneRoutes(state::Registry& registry, const state::Tenants& tenants, state::RateLimiter& limiter);
   void mount(httplib::Server& server);
 
  private:
+  // The caller's team, once the key is known and the team is within its rate.
+  std::string admit(const httplib::Request& req);
   void create_sandbox(const httplib::Request& req, httplib::Response& res);
   void get_sandbox(const httplib::Request& req, httplib::Response& res);
   void list_sandboxes_v1(const httplib::Request& req, httplib::Response& res);
@@ -32,6 +35,7 @@ class ControlPlaneRoutes {
 
   state::Registry& registry_;
   const state::Tenants& tenants_;
+  state::RateLimiter& limiter_;
 };
 
 }  // namespace ppio_mock::api

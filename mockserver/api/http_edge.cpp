@@ -37,6 +37,7 @@ httplib::Server::Handler guarded(RouteHandler handler) {
     try {
       handler(req, res);
     } catch (const ServiceError& e) {
+      if (e.retry_after_seconds()) res.set_header("Retry-After", std::to_string(*e.retry_after_seconds()));
       send_error(res, e.status(), e.what());
     } catch (const json::exception& e) {
       // Valid JSON of the wrong shape: a missing field or a mistyped one.

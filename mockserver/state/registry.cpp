@@ -16,13 +16,27 @@ std::string not_found(const std::string& id) {
   return "sandbox \"" + id + "\" doesn't exist or you don't have access to it";
 }
 
-// PPIO's legacy ids are "<sandboxID>-<clientID>"; only the first part names the sandbox.
-std::string bare_id(const std::string& id) {
+struct SplitId {
+  std::string sandbox_id;
+  std::optional<std::string> client_id;
+};
+
+// PPIO's legacy ids are "<sandboxID>-<clientID>"; the first part names the sandbox.
+SplitId split_id(const std::string& id) {
   const auto dash = id.find('-');
-  if (dash == std::string::npos) return id;
+  if (dash == std::string::npos) return {id, std::nullopt};
   if (id.find('-', dash + 1) != std::string::npos) throw ServiceError(400, "invalid sandbox ID");
-  return id.substr(0, dash);
+  return {id.substr(0, dash), id.substr(dash + 1)};
 }
+
+std::string random_hex(std::mt19937_64& rng, int digits) {
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string out;
+  for (int i = 0; i < digits; ++i) out += "0123456789abcdef"[hex(rng)];
+  return out;
+}
+
+constexpr int kLegacyMaxSeconds = 3600;
 
 bool matches(const SandboxRecord& record, const ListFilter& filter) {
   if (!filter.states.empty()) {
@@ -80,11 +94,17 @@ std::string Registry::new_id_locked() {
 SandboxRecord Registry::create(const std::string& team, const NewSandbox& request) {
   const TemplateInfo* tmpl = templates_.find(request.template_id);
   if (tmpl == nullptr) throw ServiceError(404, "template '" + request.template_id + "' not found");
-  const int timeout = request.timeout.value_or(options_.default_timeout_seconds);
+  int timeout = request.timeout.value_or(options_.default_timeout_seconds);
   check_timeout(timeout);
+  if (options_.legacy_v1) {
+    auto lr = request.metadata.find("long_running");
+    const bool long_running = lr != request.metadata.end() && lr->second == "true";
+    if (!long_running) timeout = std::min(timeout, kLegacyMaxSeconds);  // PPIO caps, it does not refuse
+  }
 
   Session session(*this);
   expire_due_locked();
+  check_concurrency_locked(team);
   SandboxRecord record;
   record.team = team;
   record.env_vars = request.env_vars;
@@ -93,7 +113,7 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   info.sandbox_id = new_id_locked();
   info.template_id = tmpl->template_id;
   if (!tmpl->aliases.empty()) info.alias = tmpl->aliases.front();
-  info.client_id = options_.client_id;
+  info.client_id = options_.legacy_v1 ? random_hex(rng_, 8) : options_.client_id;
   info.started_at = clock_.now();
   info.end_at = info.started_at + std::chrono::seconds(timeout);
   info.cpu_count = tmpl->cpu_count;
@@ -102,12 +122,7 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   info.state = SandboxState::running;
   info.envd_version = options_.envd_version;
   info.metadata = request.metadata;
-  if (request.secure.value_or(false)) {
-    std::uniform_int_distribution<int> hex(0, 15);
-    std::string token;
-    for (int i = 0; i < 32; ++i) token += "0123456789abcdef"[hex(rng_)];
-    info.envd_access_token = token;
-  }
+  if (request.secure.value_or(false)) info.envd_access_token = random_hex(rng_, 32);
 
   record.logs.push_back({info.started_at, "info", "Sandbox created from template " + tmpl->template_id});
   const std::string id = info.sandbox_id;
@@ -190,6 +205,7 @@ SandboxRecord Registry::resume(const std::string& team, const std::string& sandb
   expire_due_locked();
   auto& record = find_locked(team, sandbox_id);
   if (record.info.state == SandboxState::running) throw ServiceError(409, "Sandbox " + sandbox_id + " is already running");
+  check_concurrency_locked(team);
   if (auto_pause) record.auto_pause = *auto_pause;
   const auto now = clock_.now();
   record.info.state = SandboxState::running;
@@ -211,6 +227,7 @@ ConnectResult Registry::connect(const std::string& team, const std::string& sand
     if (until > record.info.end_at) set_end_locked(record, until);  // connect never shortens
     return {record, false};
   }
+  check_concurrency_locked(team);
   record.info.state = SandboxState::running;
   record.info.end_at = until;
   deadlines_.insert({until, record.info.sandbox_id});
@@ -250,15 +267,11 @@ void Registry::append_log(const std::string& sandbox_id, std::string level, std:
 std::optional<SandboxRecord> Registry::lookup(const std::string& sandbox_id) {
   Session session(*this);
   expire_due_locked();
-  std::string id;
   try {
-    id = bare_id(sandbox_id);
+    if (auto* record = find_any_locked(sandbox_id)) return *record;
   } catch (const ServiceError&) {
-    return std::nullopt;
   }
-  auto it = sandboxes_.find(id);
-  if (it == sandboxes_.end()) return std::nullopt;
-  return it->second;
+  return std::nullopt;
 }
 
 void Registry::expire_due() {
@@ -309,10 +322,31 @@ ListResult Registry::list(const std::string& team, const ListFilter& filter) {
 }
 
 SandboxRecord& Registry::find_locked(const std::string& team, const std::string& sandbox_id) {
-  auto it = sandboxes_.find(bare_id(sandbox_id));
+  auto* record = find_any_locked(sandbox_id);
   // Another team's sandbox answers exactly as an unknown one does.
-  if (it == sandboxes_.end() || it->second.team != team) throw ServiceError(404, not_found(sandbox_id));
-  return it->second;
+  if (record == nullptr || record->team != team) throw ServiceError(404, not_found(sandbox_id));
+  return *record;
+}
+
+SandboxRecord* Registry::find_any_locked(const std::string& sandbox_id) {
+  const SplitId id = split_id(sandbox_id);
+  auto it = sandboxes_.find(id.sandbox_id);
+  if (it == sandboxes_.end()) return nullptr;
+  if (id.client_id && *id.client_id != it->second.info.client_id) return nullptr;
+  return &it->second;
+}
+
+void Registry::check_concurrency_locked(const std::string& team) {
+  const int limit = options_.max_concurrent_per_team;
+  if (limit <= 0) return;
+  int running = 0;
+  if (auto it = order_by_team_.find(team); it != order_by_team_.end()) {
+    for (const auto& key : it->second) running += sandboxes_.at(key.id).info.state == SandboxState::running ? 1 : 0;
+  }
+  if (running >= limit) {
+    throw ServiceError(429, "you have reached the maximum number of concurrent E2B sandboxes (" +
+                                std::to_string(limit) + "). If you need more, please contact us.");
+  }
 }
 
 void Registry::remove_locked(std::string sandbox_id) {  // by value: callers pass a record's own id

@@ -30,6 +30,11 @@ struct RegistryOptions {
   int default_timeout_seconds = 15;      // when create omits it, as the real API does
   int max_timeout_seconds = 24 * 3600;   // the team's longest instance
   std::uint64_t seed = 0;                // ids and tokens come from this
+  // PPIO's legacy (v1) domain: a client id per sandbox, so users see
+  // "<sandboxID>-<clientID>", and timeouts capped at one hour unless the
+  // metadata says long_running: "true".
+  bool legacy_v1 = false;
+  int max_concurrent_per_team = 0;  // running sandboxes per team; 0: no limit (429 past it)
 };
 
 struct LogLine {
@@ -126,6 +131,9 @@ class Registry {
   SandboxRecord& find_running_locked(const std::string& team, const std::string& sandbox_id);
   void remove_locked(std::string sandbox_id);
   SandboxRecord& find_locked(const std::string& team, const std::string& sandbox_id);
+  // By "<id>" or legacy "<id>-<clientID>", any team; null when unknown. Throws 400 for a malformed id.
+  SandboxRecord* find_any_locked(const std::string& sandbox_id);
+  void check_concurrency_locked(const std::string& team);
   std::string new_id_locked();
   static std::string encode_cursor(const OrderKey& key);
   static OrderKey decode_cursor(const std::string& cursor);

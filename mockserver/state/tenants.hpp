@@ -11,6 +11,10 @@ class Tenants {
   Tenants() = default;
   explicit Tenants(std::map<std::string, std::string> key_to_team) : key_to_team_(std::move(key_to_team)) {}
 
+  // {"keys": {"<api key>": "<team>", ...}}; throws std::invalid_argument.
+  static Tenants from_json_text(const std::string& text);
+  static Tenants from_file(const std::string& path);
+
   void add(const std::string& api_key, const std::string& team) { key_to_team_[api_key] = team; }
   std::optional<std::string> team_for(const std::string& api_key) const {
     auto it = key_to_team_.find(api_key);
