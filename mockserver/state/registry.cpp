@@ -128,7 +128,7 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   const std::string id = info.sandbox_id;
   order_by_team_[team].insert({info.started_at, id});
   deadlines_.insert({info.end_at, id});
-  pending_events_.emplace_back(id, SandboxEvent::created);
+  changed_locked(id, SandboxEvent::created);
   return sandboxes_[id] = std::move(record);
 }
 
@@ -195,7 +195,7 @@ void Registry::pause(const std::string& team, const std::string& sandbox_id) {
   deadlines_.erase({record.info.end_at, record.info.sandbox_id});
   record.info.state = SandboxState::paused;
   record.logs.push_back({clock_.now(), "info", "Sandbox paused"});
-  pending_events_.emplace_back(record.info.sandbox_id, SandboxEvent::paused);
+  changed_locked(record.info.sandbox_id, SandboxEvent::paused);
 }
 
 SandboxRecord Registry::resume(const std::string& team, const std::string& sandbox_id, int timeout_seconds,
@@ -212,7 +212,7 @@ SandboxRecord Registry::resume(const std::string& team, const std::string& sandb
   record.info.end_at = now + std::chrono::seconds(timeout_seconds);
   deadlines_.insert({record.info.end_at, record.info.sandbox_id});
   record.logs.push_back({now, "info", "Sandbox resumed"});
-  pending_events_.emplace_back(record.info.sandbox_id, SandboxEvent::resumed);
+  changed_locked(record.info.sandbox_id, SandboxEvent::resumed);
   return record;
 }
 
@@ -232,13 +232,13 @@ ConnectResult Registry::connect(const std::string& team, const std::string& sand
   record.info.end_at = until;
   deadlines_.insert({until, record.info.sandbox_id});
   record.logs.push_back({now, "info", "Sandbox resumed by connect"});
-  pending_events_.emplace_back(record.info.sandbox_id, SandboxEvent::resumed);
+  changed_locked(record.info.sandbox_id, SandboxEvent::resumed);
   return {record, true};
 }
 
 void Registry::reset() {
   Session session(*this);
-  for (const auto& [id, record] : sandboxes_) pending_events_.emplace_back(id, SandboxEvent::removed);
+  for (const auto& [id, record] : sandboxes_) changed_locked(id, SandboxEvent::removed);
   sandboxes_.clear();
   order_by_team_.clear();
   deadlines_.clear();
@@ -298,11 +298,7 @@ ListResult Registry::list(const std::string& team, const ListFilter& filter) {
   const bool wants_running =
       filter.states.empty() ||
       std::find(filter.states.begin(), filter.states.end(), SandboxState::running) != filter.states.end();
-  if (wants_running) {
-    ListFilter running = filter;
-    running.states = {SandboxState::running};
-    for (const auto& key : order) result.total_running += matches(sandboxes_.at(key.id), running) ? 1 : 0;
-  }
+  if (wants_running) result.total_running = running_count_locked(team, filter.metadata);
 
   auto it = after ? order.upper_bound(*after) : order.begin();
   const OrderKey* last = nullptr;
@@ -319,6 +315,26 @@ ListResult Registry::list(const std::string& team, const ListFilter& filter) {
     last = &*it;
   }
   return result;
+}
+
+void Registry::changed_locked(const std::string& sandbox_id, SandboxEvent event) {
+  ++generation_;
+  pending_events_.emplace_back(sandbox_id, event);
+}
+
+int Registry::running_count_locked(const std::string& team, const Metadata& metadata) {
+  // Counting is a scan, so it is cached until the registry next changes: paging
+  // through N sandboxes then costs one scan, not one per page.
+  const std::string key = team + '\n' + nlohmann::json(metadata).dump();
+  if (auto it = running_counts_.find(key); it != running_counts_.end() && it->second.first == generation_) {
+    return it->second.second;
+  }
+  if (running_counts_.size() > 1024) running_counts_.clear();
+  const ListFilter running{.metadata = metadata, .states = {SandboxState::running}};
+  int count = 0;
+  for (const auto& key_in_order : order_by_team_.at(team)) count += matches(sandboxes_.at(key_in_order.id), running) ? 1 : 0;
+  running_counts_[key] = {generation_, count};
+  return count;
 }
 
 SandboxRecord& Registry::find_locked(const std::string& team, const std::string& sandbox_id) {
@@ -358,7 +374,7 @@ void Registry::remove_locked(std::string sandbox_id) {  // by value: callers pas
   order.erase({info.started_at, sandbox_id});
   if (order.empty()) order_by_team_.erase(it->second.team);
   sandboxes_.erase(it);
-  pending_events_.emplace_back(sandbox_id, SandboxEvent::removed);
+  changed_locked(sandbox_id, SandboxEvent::removed);
 }
 
 void Registry::expire_due_locked() {
@@ -370,7 +386,7 @@ void Registry::expire_due_locked() {
       deadlines_.erase(deadlines_.begin());
       record.info.state = SandboxState::paused;
       record.logs.push_back({now, "info", "Sandbox paused at its timeout"});
-      pending_events_.emplace_back(id, SandboxEvent::paused);
+      changed_locked(id, SandboxEvent::paused);
     } else {
       remove_locked(id);
     }

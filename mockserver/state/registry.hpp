@@ -150,6 +150,10 @@ class Registry {
   // Events raised under the lock, delivered by ~Session after it is released.
   std::vector<std::pair<std::string, SandboxEvent>> pending_events_;
   class Session;
+  void changed_locked(const std::string& sandbox_id, SandboxEvent event);
+  int running_count_locked(const std::string& team, const Metadata& metadata);
+  std::uint64_t generation_ = 0;  // bumped by every change that events report
+  std::map<std::string, std::pair<std::uint64_t, int>> running_counts_;  // "team\nfilter" -> (generation, count)
 };
 
 }  // namespace ppio_mock::state

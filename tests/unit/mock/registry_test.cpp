@@ -150,6 +150,21 @@ TEST_F(RegistryTest, CursorPagingIsStableWhileSandboxesComeAndGo) {
   EXPECT_EQ(seen, std::set<std::string>(ids.begin(), ids.end()));
 }
 
+TEST_F(RegistryTest, RunningTotalFollowsEveryChange) {
+  const ppio_sandbox::core::Metadata md{{"g", "1"}};
+  const auto a = registry_.create("team", new_sandbox(300, md)).info.sandbox_id;
+  registry_.create("team", new_sandbox(300, md));
+  EXPECT_EQ(registry_.list("team", {.metadata = md}).total_running, 2);
+  registry_.pause("team", a);
+  EXPECT_EQ(registry_.list("team", {.metadata = md}).total_running, 1);
+  registry_.create("team", new_sandbox(300, md));
+  registry_.create("team", new_sandbox(300, {{"g", "2"}}));
+  EXPECT_EQ(registry_.list("team", {.metadata = md}).total_running, 2);
+  EXPECT_EQ(registry_.list("team", {}).total_running, 3);
+  clock_.advance(std::chrono::seconds(300));
+  EXPECT_EQ(registry_.list("team", {}).total_running, 0);
+}
+
 TEST_F(RegistryTest, ExactPageHasNoNextCursor) {
   for (int i = 0; i < 4; ++i) registry_.create("team", new_sandbox());
   const auto page = registry_.list("team", {.limit = 4});
