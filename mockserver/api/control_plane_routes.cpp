@@ -58,8 +58,6 @@ int page_limit(const httplib::Request& req) {
   return std::min(limit, kMaxPageSize);
 }
 
-json detail_json(const state::SandboxRecord& record) { return record.info; }
-
 // The 201/200 body of resume and connect: the create shape.
 json created_json(const state::SandboxRecord& record) {
   ppio_sandbox::core::CreatedSandbox created;
@@ -157,7 +155,7 @@ void ControlPlaneRoutes::create_sandbox(const httplib::Request& req, httplib::Re
 
 void ControlPlaneRoutes::get_sandbox(const httplib::Request& req, httplib::Response& res) {
   const std::string team = admit(req);
-  send_json(res, 200, detail_json(registry_.get(team, req.matches[1])));
+  send_json(res, 200, registry_.info(team, req.matches[1]));
 }
 
 void ControlPlaneRoutes::list_sandboxes_v1(const httplib::Request& req, httplib::Response& res) {

@@ -59,11 +59,14 @@ class Registry::Session {
  public:
   explicit Session(Registry& registry) : registry_(registry), lock_(registry.mutex_) {}
   ~Session() {
+    if (registry_.pending_events_.empty() || !registry_.observer_) {
+      registry_.pending_events_.clear();
+      return;
+    }
     auto events = std::move(registry_.pending_events_);
     registry_.pending_events_.clear();
     auto observer = registry_.observer_;
     lock_.unlock();
-    if (!observer) return;
     for (const auto& [id, event] : events) observer(id, event);
   }
   Session(const Session&) = delete;
@@ -136,6 +139,12 @@ SandboxRecord Registry::get(const std::string& team, const std::string& sandbox_
   Session session(*this);
   expire_due_locked();
   return find_locked(team, sandbox_id);
+}
+
+SandboxInfo Registry::info(const std::string& team, const std::string& sandbox_id) {
+  Session session(*this);
+  expire_due_locked();
+  return find_locked(team, sandbox_id).info;
 }
 
 void Registry::kill(const std::string& team, const std::string& sandbox_id) {

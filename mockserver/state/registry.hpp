@@ -80,6 +80,8 @@ class Registry {
 
   SandboxRecord create(const std::string& team, const NewSandbox& request);
   SandboxRecord get(const std::string& team, const std::string& sandbox_id);
+  // What GET /sandboxes/{id} shows, without copying the rest of the record.
+  SandboxInfo info(const std::string& team, const std::string& sandbox_id);
   // Newest first (start time descending, then id); the cursor stays valid while
   // other sandboxes come and go.
   ListResult list(const std::string& team, const ListFilter& filter);
