@@ -4,8 +4,23 @@
 
 namespace ppio_conformance {
 
-CaseContext::CaseContext(prime::ClientOptions options, std::string run_label)
-    : options_(options), run_label_(std::move(run_label)), client_(prime::APIClient(std::move(options))) {}
+CaseContext::CaseContext(prime::ClientOptions options, std::string run_label, std::optional<FakeAdmin> admin)
+    : options_(options),
+      run_label_(std::move(run_label)),
+      client_(prime::APIClient(std::move(options))),
+      admin_(std::move(admin)) {}
+
+void CaseContext::advance_fake_clock(std::chrono::milliseconds by) {
+  if (!admin_) throw CaseFailure("this case needs the fake's admin API");
+  ppio_sandbox::core::HttpRequest request;
+  request.method = "POST";
+  request.url = admin_->url + "/_mock/clock";
+  request.headers = {{"X-Admin-Token", admin_->token}};
+  request.content_type = "application/json";
+  request.body = nlohmann::json{{"advance_ms", by.count()}}.dump();
+  const auto response = ppio_sandbox::core::make_http_transport()->send(request);
+  if (response.status != 200) throw CaseFailure("advancing the fake's clock failed: " + response.body);
+}
 
 CaseContext::~CaseContext() {
   for (const auto& id : created_) {
@@ -36,7 +51,9 @@ prime::Sandbox CaseContext::create(const prime::CreateSandboxRequest& request) {
 const std::vector<Case>& catalogue() {
   static const std::vector<Case> all = [] {
     std::vector<Case> cases;
-    for (auto& c : core_cases()) cases.push_back(std::move(c));
+    for (auto make : {core_cases, list_cases, lifecycle_cases}) {
+      for (auto& c : make()) cases.push_back(std::move(c));
+    }
     return cases;
   }();
   return all;

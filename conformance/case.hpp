@@ -1,7 +1,9 @@
 #pragma once
 // One conformance case: a stable id, a profile, one sentence of Prime
 // semantics it checks, and the check itself.
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,11 +38,17 @@ std::string expect_throws(Fn&& fn, const std::string& what) {
   throw CaseFailure(what + ": nothing was thrown");
 }
 
+// The fake's admin API (/_mock/), for cases that move its clock or inject faults.
+struct FakeAdmin {
+  std::string url;
+  std::string token;
+};
+
 // What a case may touch. Every sandbox made through it carries the run's
 // label and is deleted when the case ends, whether it passed or not.
 class CaseContext {
  public:
-  CaseContext(prime::ClientOptions options, std::string run_label);
+  CaseContext(prime::ClientOptions options, std::string run_label, std::optional<FakeAdmin> admin = std::nullopt);
   ~CaseContext();
 
   prime::SandboxClient& client() { return client_; }
@@ -51,11 +59,15 @@ class CaseContext {
   prime::CreateSandboxRequest request(const std::string& name_hint) const;
   prime::Sandbox create(const prime::CreateSandboxRequest& request);
 
+  // Fake-only (cases marked needs_fake_admin): move the fake's virtual clock.
+  void advance_fake_clock(std::chrono::milliseconds by);
+
  private:
   prime::ClientOptions options_;
   std::string run_label_;
   prime::SandboxClient client_;
   std::vector<std::string> created_;
+  std::optional<FakeAdmin> admin_;
 };
 
 struct Case {
@@ -63,9 +75,14 @@ struct Case {
   std::string profile;
   std::string checks;  // one sentence of Prime semantics
   std::function<void(CaseContext&)> run;
+  // It drives the fake through /_mock/ (clock, faults): skipped on other targets,
+  // and run alone, since it changes what every other case would see.
+  bool needs_fake_admin = false;
 };
 
 std::vector<Case> core_cases();
+std::vector<Case> list_cases();
+std::vector<Case> lifecycle_cases();
 
 // Every case, in a stable order.
 const std::vector<Case>& catalogue();

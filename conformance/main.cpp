@@ -1,7 +1,8 @@
 // ppio-conformance: checks Prime semantics through the SDK against a target.
-#include <chrono>
+#include <unistd.h>
+
 #include <cstdlib>
-#include <iomanip>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -9,16 +10,15 @@
 #include <CLI/CLI.hpp>
 
 #include "conformance/case.hpp"
+#include "conformance/runner/known_divergences.hpp"
+#include "conformance/runner/report.hpp"
+#include "conformance/runner/run.hpp"
+#include "conformance/runner/selection.hpp"
 #include "mockserver/server.hpp"
 
 namespace {
 
 using namespace ppio_conformance;
-
-struct Outcome {
-  int passed = 0;
-  int failed = 0;
-};
 
 std::string random_run_label() {
   std::random_device rd;
@@ -28,47 +28,34 @@ std::string random_run_label() {
   return label;
 }
 
-bool selected(const Case& c, const std::vector<std::string>& patterns) {
-  if (patterns.empty()) return true;
-  for (const auto& p : patterns) {
-    if (c.id == p || c.id.rfind(p + ".", 0) == 0) return true;
-  }
-  return false;
-}
-
-Outcome run_cases(const std::vector<const Case*>& cases, const prime::ClientOptions& options, const std::string& label) {
-  Outcome outcome;
+void print_catalogue(const std::vector<const Case*>& cases, bool markdown) {
+  if (markdown) std::cout << "| id | profile | what it checks |\n|---|---|---|\n";
   for (const Case* c : cases) {
-    const auto started = std::chrono::steady_clock::now();
-    std::string error;
-    try {
-      CaseContext ctx(options, label);
-      c->run(ctx);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    std::cout << (error.empty() ? "PASS  " : "FAIL  ") << std::left << std::setw(44) << c->id << " (" << ms
-              << " ms)\n";
-    if (!error.empty()) std::cout << "      " << error << "\n";
-    (error.empty() ? outcome.passed : outcome.failed)++;
+    if (markdown) std::cout << "| `" << c->id << "` | " << c->profile << " | " << c->checks << " |\n";
+    else std::cout << c->id << "\t" << c->profile << "\t" << c->checks << "\n";
   }
-  return outcome;
 }
 
-// Deletes whatever a case failed to clean up.
+// Deletes whatever the cases failed to clean up.
 int sweep(const prime::ClientOptions& options, const std::string& label) {
   prime::SandboxClient client{prime::APIClient(options)};
   int removed = 0;
   try {
-    for (const auto& s : client.list({.labels = {label}, .per_page = 100}).sandboxes) {
-      removed += client.delete_(s.id).success ? 1 : 0;
+    while (true) {
+      const auto page = client.list({.labels = {label}, .per_page = 100});
+      if (page.sandboxes.empty()) break;
+      for (const auto& s : page.sandboxes) removed += client.delete_(s.id).success ? 1 : 0;
     }
   } catch (const std::exception& e) {
     std::cerr << "sweep: " << e.what() << "\n";
   }
   return removed;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  return static_cast<bool>(out);
 }
 
 }  // namespace
@@ -78,8 +65,15 @@ int main(int argc, char** argv) {
   std::string api_url;
   std::string sandbox_url;
   std::string api_key;
-  std::vector<std::string> case_patterns;
+  std::string admin_token = ppio_mock::kDefaultAdminToken;
+  std::string shard;
+  std::string known_file;
+  std::string junit_file;
+  std::string json_file;
+  Selection selection;
+  int jobs = 4;
   bool list_only = false;
+  bool markdown = false;
   bool allow_skip = false;
 
   CLI::App app{"ppio-conformance: checks Prime Sandboxes semantics through the C++ SDK against a target.\n"
@@ -90,21 +84,40 @@ int main(int argc, char** argv) {
   app.add_option("--api-url", api_url, "Control-plane URL of a running server (instead of the embedded fake)");
   app.add_option("--sandbox-url", sandbox_url, "envd URL used for every sandbox (E2B_SANDBOX_URL style)");
   app.add_option("--api-key", api_key, "API key; default: the fake's key, or PPIO_API_KEY for --target ppio");
-  app.add_option("--case", case_patterns, "Run only this case id, or every case under this prefix (repeatable)");
-  app.add_flag("--list", list_only, "List the catalogue (id, profile, what it checks) and exit");
+  app.add_option("--admin-token", admin_token,
+                 "X-Admin-Token of a fake at --api-url, for the cases that drive its clock or faults")
+      ->capture_default_str();
+  app.add_option("--profile", selection.profiles,
+                 "Run only these profiles: core, lifecycle, bulk, commands, files, async, faults (repeatable)");
+  app.add_option("--case", selection.cases, "Run only this case id, or every case under this prefix (repeatable)");
+  app.add_option("--exclude", selection.excludes, "Skip this case id or prefix (repeatable)");
+  app.add_option("--shard", shard, "Run shard i of n (i/n) of the selection, for spreading a run over machines");
+  app.add_option("-j,--jobs", jobs, "Cases in flight at once")->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--known", known_file,
+                 "Known-divergences file: '<case-id> <reason>' per line; a listed case that passes fails the run")
+      ->check(CLI::ExistingFile);
+  app.add_option("--junit", junit_file, "Write a JUnit XML report here");
+  app.add_option("--json", json_file, "Write a JSON report here");
+  app.add_flag("--list", list_only, "List the selected cases (id, profile, what it checks) and exit");
+  app.add_flag("--markdown", markdown, "With --list, print the catalogue as a Markdown table");
   app.add_flag("--allow-skip", allow_skip, "With --target ppio and no PPIO_API_KEY, exit 0 after reporting the skip");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<const Case*> cases;
-  for (const auto& c : catalogue()) {
-    if (selected(c, case_patterns)) cases.push_back(&c);
+  RunOptions run;
+  try {
+    if (!shard.empty()) selection.shard = parse_shard(shard);
+    cases = select_cases(catalogue(), selection);
+    if (!known_file.empty()) run.known = load_known_divergences(known_file);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
   }
   if (list_only) {
-    for (const Case* c : cases) std::cout << c->id << "\t" << c->profile << "\t" << c->checks << "\n";
+    print_catalogue(cases, markdown);
     return 0;
   }
 
-  prime::ClientOptions options;
   std::unique_ptr<ppio_mock::Server> embedded;
   if (target == "ppio") {
     if (api_key.empty() && std::getenv("PPIO_API_KEY") == nullptr) {
@@ -122,15 +135,38 @@ int main(int argc, char** argv) {
       std::cout << "target: fake at " << api_url << "\n";
     }
     if (api_key.empty()) api_key = ppio_mock::kDefaultApiKey;
+    run.admin = FakeAdmin{api_url, admin_token};
   }
-  if (!api_url.empty()) options.api_url = api_url;
-  if (!sandbox_url.empty()) options.sandbox_url = sandbox_url;
-  if (!api_key.empty()) options.api_key = api_key;
+  if (!api_url.empty()) run.client.api_url = api_url;
+  if (!sandbox_url.empty()) run.client.sandbox_url = sandbox_url;
+  if (!api_key.empty()) run.client.api_key = api_key;
+  run.run_label = random_run_label();
+  run.jobs = jobs;
 
-  const std::string label = random_run_label();
-  const Outcome outcome = run_cases(cases, options, label);
-  const int leaked = sweep(options, label);
+  const bool tty = isatty(STDOUT_FILENO) != 0;
+  std::size_t done = 0;
+  run.on_result = [&](const CaseResult& r) {
+    ++done;
+    if (tty) std::cout << "\r\033[K";
+    std::cout << result_line(r) << "\n";
+    if (tty && done < cases.size()) std::cout << "[" << done << "/" << cases.size() << "] running..." << std::flush;
+  };
+  const auto results = run_cases(cases, run);
+
+  const int leaked = sweep(run.client, run.run_label);
   if (leaked > 0) std::cout << "sweep: deleted " << leaked << " sandboxes the cases left behind\n";
-  std::cout << outcome.passed << " passed, " << outcome.failed << " failed\n";
-  return outcome.failed == 0 ? 0 : 1;
+  const Summary summary = summarize(results);
+  if (summary.expected_failures > 0) {
+    std::cout << summary.expected_failures << " of the skipped are known divergences (" << known_file << ")\n";
+  }
+  if (!junit_file.empty() && !write_file(junit_file, junit_xml(results, target))) {
+    std::cerr << "cannot write " << junit_file << "\n";
+    return 2;
+  }
+  if (!json_file.empty() && !write_file(json_file, json_report(results, target).dump(2) + "\n")) {
+    std::cerr << "cannot write " << json_file << "\n";
+    return 2;
+  }
+  std::cout << summary_line(summary) << "\n";
+  return summary.ok() ? 0 : 1;
 }
