@@ -8,7 +8,8 @@ void to_json(nlohmann::json& j, const JournalEntry& e) {
   j = nlohmann::json{{"seq", e.seq},         {"at", ppio_sandbox::core::format_rfc3339(e.at)},
                      {"method", e.method},   {"path", e.path},
                      {"status", e.status},   {"latency_ms", e.latency_ms},
-                     {"team", e.team},       {"sandbox", e.sandbox}};
+                     {"team", e.team},       {"sandbox", e.sandbox},
+                     {"faults", e.faults}};
 }
 
 void Journal::record(JournalEntry entry) {

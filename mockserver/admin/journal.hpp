@@ -23,6 +23,7 @@ struct JournalEntry {
   double latency_ms = 0;
   std::string team;     // empty when the key was missing or unknown
   std::string sandbox;  // empty when the request named none
+  std::vector<std::string> faults;  // ids of the fault rules that fired on it
 };
 void to_json(nlohmann::json& j, const JournalEntry& e);
 
