@@ -1,0 +1,22 @@
+#pragma once
+// Carrying a fault decision out on cpp-httplib's request and response.
+#include <httplib.h>
+
+#include "mockserver/faults/engine.hpp"
+
+namespace ppio_mock::faults {
+
+// Before routing: latency, then the actions that replace the answer (error,
+// rate_limit, reset before the response, hang). True when the request has
+// been fully answered (or dropped) and must not be routed.
+bool apply_before_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res);
+
+// After routing, before the answer is written: the actions that corrupt the
+// body (slow_body, reset mid_body).
+void apply_to_body(const Decision& decision, httplib::Response& res);
+
+// Closes the request's connection at once. httplib does not expose the
+// socket, so it is found among the process's descriptors by its two ports.
+bool drop_connection(const httplib::Request& req);
+
+}  // namespace ppio_mock::faults

@@ -1,0 +1,100 @@
+// Fault actions carried out on real connections, on a bare server.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
+
+#include "mockserver/faults/http_faults.hpp"
+
+namespace faults = ppio_mock::faults;
+using nlohmann::json;
+
+namespace {
+
+class HttpFaults : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      decision_ = engine_.decide({.method = req.method, .path = req.path});
+      return faults::apply_before_routing(decision_, req, res) ? httplib::Server::HandlerResponse::Handled
+                                                              : httplib::Server::HandlerResponse::Unhandled;
+    });
+    server_.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+      faults::apply_to_body(decision_, res);
+    });
+    server_.Get("/body", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(64 * 1024, 'x'), "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::yield();
+  }
+  void TearDown() override {
+    server_.stop();
+    thread_.join();
+  }
+  void add(const std::string& rule) { engine_.add(faults::rule_from_json(json::parse(rule))); }
+  httplib::Result get() {
+    httplib::Client http("127.0.0.1", port_);
+    http.set_read_timeout(std::chrono::milliseconds(500));
+    return http.Get("/body");
+  }
+
+  ppio_mock::state::VirtualClock clock_;
+  faults::FaultEngine engine_{clock_, 3};
+  // Each request is served on one thread, and the test sends one at a time.
+  faults::Decision decision_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(HttpFaults, NoRuleNoChange) {
+  auto res = get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body.size(), 64u * 1024);
+}
+
+TEST_F(HttpFaults, ErrorAnswersWithTheServiceShape) {
+  add(R"({"action": {"type": "error", "status": 503, "message": "try later"}})");
+  auto res = get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(json::parse(res->body), json::parse(R"({"code": 503, "message": "try later"})"));
+}
+
+TEST_F(HttpFaults, RateLimitSendsRetryAfter) {
+  add(R"({"action": {"type": "rate_limit", "retry_after_s": 7}})");
+  auto res = get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "7");
+}
+
+TEST_F(HttpFaults, ResetBeforeTheResponseLeavesTheClientWithNothing) {
+  add(R"({"action": {"type": "reset", "when": "before_response"}})");
+  auto res = get();
+  EXPECT_FALSE(res);
+}
+
+TEST_F(HttpFaults, ResetMidBodyCutsTheBodyShort) {
+  add(R"({"action": {"type": "reset", "when": "mid_body"}})");
+  auto res = get();
+  EXPECT_FALSE(res);  // the body is shorter than its Content-Length: the client reports a read error
+}
+
+TEST_F(HttpFaults, SlowBodyStillDeliversEveryByte) {
+  add(R"({"action": {"type": "slow_body", "chunks": 4, "over_ms": 40}})");
+  auto res = get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, std::string(64 * 1024, 'x'));
+}
+
+TEST_F(HttpFaults, HangEndsWhenTheClientGivesUp) {
+  add(R"({"action": {"type": "hang"}})");
+  auto res = get();  // the client's 500 ms read timeout ends it
+  EXPECT_FALSE(res);
+  // TearDown's stop() joins the server thread: the hang must have noticed the close.
+}
+
+}  // namespace
