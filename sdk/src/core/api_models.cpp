@@ -122,6 +122,19 @@ void from_json(const json& j, TemplateInfo& v) {
   jf::read(j, {"buildStatus"}, v.build_status);
 }
 
+void to_json(json& j, const SandboxLogEntry& v) {
+  j = json{{"timestamp", format_rfc3339(v.timestamp)}, {"level", v.level}, {"message", v.message}, {"fields", v.fields}};
+}
+
+void from_json(const json& j, SandboxLogEntry& v) {
+  v.timestamp = read_time(j, "timestamp");
+  jf::read(j, {"level"}, v.level);
+  jf::require(j, {"message", "line"}, v.message);
+  if (const auto* fields = jf::find(j, {"fields"}); fields != nullptr && fields->is_object()) {
+    for (const auto& [key, value] : fields->items()) v.fields[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+}
+
 void to_json(json& j, const ErrorBody& v) { j = json{{"code", v.code}, {"message", v.message}}; }
 
 void from_json(const json& j, ErrorBody& v) {

@@ -1,6 +1,8 @@
 #include "ppio_sandbox/core/control_plane.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
 #include "ppio_sandbox/core/errors.hpp"
 #include "ppio_sandbox/core/url.hpp"
@@ -43,12 +45,28 @@ T decode(const HttpResponse& response) {
   }
 }
 
+bool retryable(const TransportError& error, Idempotency idempotency) {
+  using Kind = TransportError::Kind;
+  if (error.kind() == Kind::connect) return true;  // nothing was sent
+  // A timeout already spent the call's budget; TLS failures do not heal.
+  return idempotency == Idempotency::idempotent && (error.kind() == Kind::connection_lost || error.kind() == Kind::other);
+}
+
+bool retryable(int status, Idempotency idempotency) {
+  return idempotency == Idempotency::idempotent && (status == 429 || status == 502 || status == 503 || status == 504);
+}
+
 }  // namespace
 
-ControlPlaneClient::ControlPlaneClient(ConnectionConfig config, std::shared_ptr<HttpTransport> transport)
-    : config_(std::move(config)), transport_(std::move(transport)) {}
+ControlPlaneClient::ControlPlaneClient(ConnectionConfig config, std::shared_ptr<HttpTransport> transport,
+                                       RetryPolicy retry, std::shared_ptr<Clock> clock)
+    : config_(std::move(config)),
+      transport_(std::move(transport)),
+      retry_(retry),
+      clock_(clock ? std::move(clock) : steady_clock()) {}
 
-HttpResponse ControlPlaneClient::call(const std::string& method, const std::string& target, const std::string& body) {
+HttpResponse ControlPlaneClient::call(const std::string& method, const std::string& target, const std::string& body,
+                                      Idempotency idempotency) {
   if (config_.api_key.empty()) throw ConfigError("No API key configured. Set PPIO_API_KEY environment variable.");
   HttpRequest request;
   request.method = method;
@@ -58,21 +76,43 @@ HttpResponse ControlPlaneClient::call(const std::string& method, const std::stri
     request.body = body;
     request.content_type = "application/json";
   }
-  request.timeout = config_.request_timeout;
-  HttpResponse response;
-  try {
-    response = transport_->send(request);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(std::string("bad API URL: ") + e.what());
+
+  using std::chrono::milliseconds;
+  const auto deadline = clock_->now() + config_.request_timeout;
+  auto remaining = [&] { return std::chrono::duration_cast<milliseconds>(deadline - clock_->now()); };
+  // Waits `delay` before the next attempt when the policy and the deadline allow it.
+  auto may_retry = [&](int attempt, milliseconds delay) {
+    if (attempt >= retry_.max_attempts || delay >= remaining()) return false;
+    clock_->sleep(delay);
+    return true;
+  };
+
+  for (int attempt = 1;; ++attempt) {
+    request.timeout = std::max(milliseconds(1), remaining());
+    HttpResponse response;
+    try {
+      response = transport_->send(request);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(std::string("bad API URL: ") + e.what());
+    } catch (const TransportError& e) {
+      if (retryable(e, idempotency) && may_retry(attempt, backoff_delay(retry_, attempt, unit_random()))) continue;
+      throw;
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+
+    const auto retry_after = parse_int(response.header("Retry-After"));
+    if (retryable(response.status, idempotency)) {
+      const auto delay = retry_after && (response.status == 429 || response.status == 503)
+                             ? milliseconds(std::max(0, *retry_after) * 1000LL)
+                             : backoff_delay(retry_, attempt, unit_random());
+      if (may_retry(attempt, delay)) continue;
+    }
+    throw ApiException(response.status, error_message(response), retry_after);
   }
-  if (response.status < 200 || response.status >= 300) {
-    throw ApiException(response.status, error_message(response), parse_int(response.header("Retry-After")));
-  }
-  return response;
 }
 
 CreatedSandbox ControlPlaneClient::create_sandbox(const NewSandbox& request) {
-  return decode<CreatedSandbox>(call("POST", "/sandboxes", json(request).dump()));
+  return decode<CreatedSandbox>(call("POST", "/sandboxes", json(request).dump(), Idempotency::not_idempotent));
 }
 
 SandboxInfo ControlPlaneClient::get_sandbox(const std::string& sandbox_id) {
@@ -105,6 +145,55 @@ bool ControlPlaneClient::kill_sandbox(const std::string& sandbox_id) {
   } catch (const ApiException& e) {
     if (e.status() == 404) return false;
     throw;
+  }
+}
+
+std::vector<SandboxInfo> ControlPlaneClient::list_all_sandboxes(ListQuery query) {
+  std::vector<SandboxInfo> all;
+  query.next_token.reset();
+  while (true) {
+    auto page = list_sandboxes(query);
+    all.insert(all.end(), std::make_move_iterator(page.sandboxes.begin()), std::make_move_iterator(page.sandboxes.end()));
+    if (!page.next_token) return all;
+    query.next_token = std::move(page.next_token);
+  }
+}
+
+void ControlPlaneClient::set_timeout(const std::string& sandbox_id, int timeout_seconds) {
+  call("POST", "/sandboxes/" + percent_encode(sandbox_id) + "/timeout", json{{"timeout", timeout_seconds}}.dump());
+}
+
+bool ControlPlaneClient::pause_sandbox(const std::string& sandbox_id) {
+  try {
+    call("POST", "/sandboxes/" + percent_encode(sandbox_id) + "/pause", {}, Idempotency::not_idempotent);
+    return true;
+  } catch (const ApiException& e) {
+    if (e.status() == 409) return false;
+    throw;
+  }
+}
+
+ConnectedSandbox ControlPlaneClient::connect_sandbox(const std::string& sandbox_id, int timeout_seconds) {
+  const auto response =
+      call("POST", "/sandboxes/" + percent_encode(sandbox_id) + "/connect", json{{"timeout", timeout_seconds}}.dump());
+  return {decode<CreatedSandbox>(response), response.status == 201};
+}
+
+std::vector<SandboxLogEntry> ControlPlaneClient::sandbox_logs(const std::string& sandbox_id) {
+  const std::string id = percent_encode(sandbox_id);
+  HttpResponse response;
+  try {
+    response = call("GET", "/v2/sandboxes/" + id + "/logs");
+  } catch (const ApiException& e) {
+    if (e.status() != 404 && e.status() != 405) throw;
+    // An older server without v2; for an unknown sandbox v1 answers 404 as well.
+    response = call("GET", "/sandboxes/" + id + "/logs");
+  }
+  const auto body = parse_body(response);
+  try {
+    return body.at("logs").get<std::vector<SandboxLogEntry>>();
+  } catch (const json::exception& e) {
+    throw ApiException(response.status, std::string("unexpected response shape: ") + e.what());
   }
 }
 

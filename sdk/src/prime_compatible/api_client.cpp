@@ -8,7 +8,9 @@ struct APIClient::State {
   core::ControlPlaneClient control_plane;
 
   State(ClientOptions opts, core::ConnectionConfig config, std::shared_ptr<core::HttpTransport> t)
-      : options(std::move(opts)), transport(t), control_plane(std::move(config), std::move(t)) {}
+      : options(std::move(opts)),
+        transport(t),
+        control_plane(std::move(config), std::move(t), options.retry, options.clock) {}
 };
 
 namespace {
@@ -29,6 +31,7 @@ std::shared_ptr<core::HttpTransport> transport_for(const ClientOptions& options)
   transport.ca_file = options.ca_file;
   transport.verify_tls = options.verify_tls;
   transport.host_overrides = options.host_overrides;
+  transport.max_idle_per_host = options.max_keepalive_connections;
   return core::make_http_transport(std::move(transport));
 }
 
@@ -47,5 +50,6 @@ std::string APIClient::base_url() const { return state_->control_plane.config().
 const ClientOptions& APIClient::options() const { return state_->options; }
 core::ControlPlaneClient& APIClient::control_plane() const { return state_->control_plane; }
 const std::shared_ptr<core::HttpTransport>& APIClient::transport() const { return state_->transport; }
+core::Clock& APIClient::clock() const { return state_->control_plane.clock(); }
 
 }  // namespace ppio_sandbox::prime_compatible

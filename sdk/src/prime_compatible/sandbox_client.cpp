@@ -1,5 +1,8 @@
 #include "ppio_sandbox/prime_compatible/sandbox_client.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include "error_mapping.hpp"
 #include "ppio_sandbox/prime_compatible/mapping.hpp"
 
@@ -8,6 +11,36 @@ namespace ppio_sandbox::prime_compatible {
 using detail::mapped;
 
 namespace {
+
+std::vector<std::string> unique_in_order(const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& id : ids) {
+    if (seen.insert(id).second) out.push_back(id);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : separator) + part;
+  return out;
+}
+
+// The fields of an update that PPIO cannot apply to an existing sandbox.
+std::vector<std::string> unsupported_fields(const UpdateSandboxRequest& r) {
+  std::vector<std::string> out;
+  if (r.name) out.push_back("name");
+  if (r.docker_image) out.push_back("docker_image");
+  if (r.start_command) out.push_back("start_command");
+  if (r.cpu_cores) out.push_back("cpu_cores");
+  if (r.memory_gb) out.push_back("memory_gb");
+  if (r.disk_size_gb) out.push_back("disk_size_gb");
+  if (r.gpu_count) out.push_back("gpu_count");
+  if (r.environment_vars) out.push_back("environment_vars");
+  if (r.secrets) out.push_back("secrets");
+  return out;
+}
 
 std::string list_cache_key(const core::ListQuery& query) {
   nlohmann::json key{{"md", query.metadata}, {"limit", query.limit.value_or(0)}};
@@ -18,6 +51,19 @@ std::string list_cache_key(const core::ListQuery& query) {
 }  // namespace
 
 SandboxClient::SandboxClient(APIClient client) : client_(std::move(client)) {}
+
+SandboxClient::SandboxClient(APIClient client, std::shared_ptr<core::Executor> executor)
+    : client_(std::move(client)), executor_(std::move(executor)) {}
+
+void SandboxClient::run_parallel(std::size_t count, const std::function<void(std::size_t)>& fn) {
+  if (executor_) return executor_->parallel_for(count, fn);
+  if (count <= 1) {
+    for (std::size_t i = 0; i < count; ++i) fn(i);
+    return;
+  }
+  core::Executor local(std::min(count, kBulkConcurrency));
+  local.parallel_for(count, fn);
+}
 
 const std::vector<core::TemplateInfo>& SandboxClient::known_templates() {
   std::lock_guard lock(mutex_);
@@ -130,6 +176,78 @@ SandboxListResponse SandboxClient::list(const ListOptions& options) {
     }
     return out;
   });
+}
+
+std::vector<std::string> SandboxClient::ids_with_labels(const std::optional<std::string>& team_id,
+                                                       const std::vector<std::string>& labels) {
+  if (labels.empty()) return {};  // no label filter would select every sandbox
+  return mapped("Failed to find sandboxes by labels", [&] {
+    core::ListQuery query;
+    query.metadata = mapping::label_filter(team_id, labels);
+    query.limit = 100;
+    std::vector<std::string> ids;
+    for (const auto& info : client_.control_plane().list_all_sandboxes(query)) ids.push_back(info.sandbox_id);
+    return ids;
+  });
+}
+
+BulkDeleteSandboxResponse SandboxClient::bulk_delete(const BulkDeleteOptions& options) {
+  if (options.sandbox_ids.has_value() == options.labels.has_value()) {
+    throw APIError("Must specify either sandbox_ids or labels, but not both");
+  }
+  const auto ids = options.sandbox_ids ? unique_in_order(*options.sandbox_ids)
+                                       : unique_in_order(ids_with_labels(options.team_id, *options.labels));
+  std::vector<std::optional<std::string>> errors(ids.size());
+  run_parallel(ids.size(), [&](std::size_t i) {
+    try {
+      if (!delete_(ids[i]).success) errors[i] = "Sandbox not found";
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  });
+
+  BulkDeleteSandboxResponse out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (errors[i]) {
+      // "id" as PPIO's Python adapter writes it, "sandbox_id" as Prime's CLI reads it.
+      out.failed.push_back({{"id", ids[i]}, {"sandbox_id", ids[i]}, {"error", *errors[i]}});
+    } else {
+      out.succeeded.push_back(ids[i]);
+    }
+  }
+  out.message = "Deleted " + std::to_string(out.succeeded.size()) + "/" + std::to_string(ids.size()) + " sandboxes";
+  return out;
+}
+
+std::string SandboxClient::get_logs(const std::string& sandbox_id) {
+  return mapped("Failed to get logs", [&] {
+    std::vector<std::string> lines;
+    for (auto& entry : client_.control_plane().sandbox_logs(sandbox_id)) lines.push_back(std::move(entry.message));
+    return join(lines, "\n");
+  });
+}
+
+Sandbox SandboxClient::update(const std::string& sandbox_id, const UpdateSandboxRequest& request) {
+  if (const auto fields = unsupported_fields(request); !fields.empty()) {
+    throw APIError("PPIO cannot update " + join(fields, ", ") +
+                   " of an existing sandbox; only timeout_minutes can be changed");
+  }
+  if (request.timeout_minutes) {
+    if (*request.timeout_minutes < 1) throw std::invalid_argument("timeout_minutes must be >= 1");
+    mapped("Failed to update sandbox",
+           [&] { client_.control_plane().set_timeout(sandbox_id, *request.timeout_minutes * 60); });
+  }
+  return get(sandbox_id);
+}
+
+bool SandboxClient::pause(const std::string& sandbox_id) {
+  return mapped("Failed to pause sandbox", [&] { return client_.control_plane().pause_sandbox(sandbox_id); });
+}
+
+Sandbox SandboxClient::resume(const std::string& sandbox_id, int timeout_minutes) {
+  if (timeout_minutes < 1) throw std::invalid_argument("timeout_minutes must be >= 1");
+  mapped("Failed to resume sandbox", [&] { client_.control_plane().connect_sandbox(sandbox_id, timeout_minutes * 60); });
+  return get(sandbox_id);
 }
 
 }  // namespace ppio_sandbox::prime_compatible

@@ -82,6 +82,17 @@ struct TemplateInfo {
 void to_json(nlohmann::json& j, const TemplateInfo& v);
 void from_json(const nlohmann::json& j, TemplateInfo& v);
 
+// One line of GET /v2/sandboxes/{id}/logs ({timestamp, level, message, fields})
+// or of the v1 endpoint's "logs" ({timestamp, line}); from_json reads both.
+struct SandboxLogEntry {
+  Timestamp timestamp;
+  std::string level = "info";
+  std::string message;
+  std::map<std::string, std::string> fields;
+};
+void to_json(nlohmann::json& j, const SandboxLogEntry& v);
+void from_json(const nlohmann::json& j, SandboxLogEntry& v);
+
 // Every non-2xx control-plane body: {"code": <status>, "message": "..."}.
 struct ErrorBody {
   int code = 0;

@@ -9,9 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "ppio_sandbox/core/clock.hpp"
 #include "ppio_sandbox/core/config.hpp"
 #include "ppio_sandbox/core/control_plane.hpp"
 #include "ppio_sandbox/core/http.hpp"
+#include "ppio_sandbox/core/retry.hpp"
 
 namespace ppio_sandbox::prime_compatible {
 
@@ -33,6 +35,13 @@ struct ClientOptions {
   std::string default_template = "base";
   // Replaces the cpp-httplib transport (tests inject a mock here).
   std::shared_ptr<core::HttpTransport> transport;
+  // Control-plane retries; create is only retried when nothing was sent.
+  core::RetryPolicy retry;
+  // Every wait (retries, wait_for_creation) sleeps on this; null means the
+  // steady clock. Tests pass a core::ManualClock.
+  std::shared_ptr<core::Clock> clock;
+  // Idle keep-alive connections kept per host.
+  std::size_t max_keepalive_connections = 16;
 };
 
 class APIClient {
@@ -45,6 +54,7 @@ class APIClient {
   const ClientOptions& options() const;
   core::ControlPlaneClient& control_plane() const;
   const std::shared_ptr<core::HttpTransport>& transport() const;
+  core::Clock& clock() const;
 
  private:
   struct State;
