@@ -131,3 +131,29 @@ RC_GTEST_PROP(Mapping, LabelFilterSelectsExactlyTheSupersets, ()) {
   const bool superset = std::all_of(wanted.begin(), wanted.end(), [&](const std::string& l) { return have.contains(l); });
   RC_ASSERT(all_present == superset);
 }
+
+// Regression (found by the first property above): bytes that are not UTF-8 made
+// the JSON encoder throw json::type_error from deep inside create. Now any
+// request either validates and maps, or is refused up front.
+RC_GTEST_PROP(Mapping, AnyBytesEitherValidateAndMapOrAreRefusedUpFront,
+              (const std::string& name, const std::string& label, const std::string& env_value)) {
+  prime::CreateSandboxRequest r{.name = name.empty() ? "n" : name, .docker_image = "img"};
+  r.labels = {label};
+  r.environment_vars = prime::EnvVars{{"K", env_value}};
+  try {
+    r.validate();
+  } catch (const std::invalid_argument&) {
+    return;
+  }
+  RC_ASSERT(mapping::to_new_sandbox(r, "base").metadata.at(mapping::keys::kName) == r.name);
+}
+
+TEST(MappingRegression, InvalidUtf8IsRefusedWithTheFieldsName) {
+  prime::CreateSandboxRequest r{.name = "n", .docker_image = "img", .environment_vars = prime::EnvVars{{"\xE9", ""}}};
+  try {
+    r.validate();
+    FAIL() << "accepted invalid UTF-8";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "environment_vars is not valid UTF-8");
+  }
+}

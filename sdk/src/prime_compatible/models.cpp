@@ -150,7 +150,37 @@ void from_json(const json& j, Sandbox& v) {
   jf::read(j, {"pending_image_build_id", "pendingImageBuildId"}, v.pending_image_build_id);
 }
 
+namespace {
+
+// JSON, and so PPIO, carries only UTF-8; say so here rather than fail deep in the encoder.
+void require_utf8(const std::string& text, const std::string& field) {
+  try {
+    (void)json(text).dump();
+  } catch (const json::type_error&) {
+    throw std::invalid_argument(field + " is not valid UTF-8");
+  }
+}
+
+void require_utf8(const std::optional<EnvVars>& vars, const std::string& field) {
+  if (!vars) return;
+  for (const auto& [key, value] : *vars) {
+    require_utf8(key, field);
+    require_utf8(value, field);
+  }
+}
+
+}  // namespace
+
 void CreateSandboxRequest::validate() const {
+  require_utf8(name, "name");
+  require_utf8(docker_image, "docker_image");
+  if (start_command) require_utf8(*start_command, "start_command");
+  for (const auto& label : labels) require_utf8(label, "labels");
+  require_utf8(environment_vars, "environment_vars");
+  require_utf8(secrets, "secrets");
+  for (const auto* field : {&team_id, &region, &gpu_type, &registry_credentials_id}) {
+    if (*field) require_utf8(**field, "a text field");
+  }
   if (name.empty()) throw std::invalid_argument("name is required");
   if (docker_image.empty()) throw std::invalid_argument("docker_image is required");
   if (gpu_count > 0 && !gpu_type) throw std::invalid_argument("gpu_type is required when gpu_count is greater than 0");
