@@ -54,6 +54,22 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--journal-size", config.journal_size, "How many requests the /_mock/journal keeps")
       ->capture_default_str();
+  app.add_option("--state-dir", config.envd.state_dir,
+                 "Directory for the sandboxes' root directories (one per sandbox); default: a temporary directory "
+                 "removed at exit");
+  app.add_option("--executor", config.envd.executor,
+                 "How commands run: auto (bwrap when it works here, else host), bwrap (isolated by bubblewrap) or "
+                 "host (plain subprocesses, NOT isolated)")
+      ->check(CLI::IsMember({"auto", "bwrap", "host"}))
+      ->capture_default_str();
+  app.add_option("--output-cap", config.envd.output_cap_bytes,
+                 "Bytes of stdout+stderr kept per process; the rest is dropped")
+      ->capture_default_str();
+  app.add_option("--max-upload-bytes", config.envd.max_upload_bytes, "Largest POST /files body; larger gets 413")
+      ->capture_default_str();
+  app.add_option("--http-threads", config.http_threads,
+                 "HTTP worker threads; each open process or watch stream holds one")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   for (const auto& entry : keys) {

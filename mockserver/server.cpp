@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -60,9 +63,16 @@ struct Server::Impl {
   api::ControlPlaneRoutes control_plane;
   admin::Journal journal;
   admin::AdminRoutes admin;
+  envd::EnvdRoutes envd;
   httplib::Server http;
   std::thread thread;
   int port = 0;
+  // One reaper for the whole registry: expired sandboxes lose their processes
+  // even when no request comes in.
+  std::thread reaper;
+  std::mutex reaper_mutex;
+  std::condition_variable reaper_cv;
+  bool reaper_stop = false;
 
   explicit Impl(ServerConfig cfg)
       : config(std::move(cfg)),
@@ -71,19 +81,46 @@ struct Server::Impl {
         limiter(clock, config.rate_limit_per_second, config.rate_limit_burst),
         control_plane(registry, tenants, limiter),
         journal(config.journal_size),
-        admin(registry, clock, journal, config.admin_token) {
+        admin(registry, clock, journal, config.admin_token),
+        envd(registry, config.envd, config.max_body_bytes) {
+    registry.set_observer([this](const std::string& id, state::SandboxEvent event) { envd.on_sandbox_event(id, event); });
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
-    http.set_payload_max_length(config.max_body_bytes);
+    const int threads = std::max(config.http_threads, 8);
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    // File uploads stream to disk and may be large; every other body keeps the
+    // small limit, checked on Content-Length before the body is read.
+    http.set_payload_max_length(std::max(config.max_body_bytes, config.envd.max_upload_bytes));
     api::install_error_shapes(http);
-    http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_request_started = std::chrono::steady_clock::now();
+      if (!envd::is_file_upload(req) && req.has_header("Content-Length")) {
+        std::size_t length = 0;
+        try {
+          length = std::stoull(req.get_header_value("Content-Length"));
+        } catch (const std::exception&) {
+        }
+        if (length > this->config.max_body_bytes) {
+          api::send_error(res, 413, "Request body too large");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+      }
       return httplib::Server::HandlerResponse::Unhandled;
     });
     // Recorded before the response is written, so a client that saw the answer
     // always finds the request in the journal.
     http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { record(req, res); });
+    envd.mount(http);  // first: it owns GET /health (204 for envd traffic, 200 otherwise)
     control_plane.mount(http);
     admin.mount(http);
+  }
+
+  void run_reaper() {
+    std::unique_lock lock(reaper_mutex);
+    while (!reaper_cv.wait_for(lock, std::chrono::milliseconds(200), [this] { return reaper_stop; })) {
+      lock.unlock();
+      registry.expire_due();
+      lock.lock();
+    }
   }
 
   void record(const httplib::Request& req, const httplib::Response& res) {
@@ -116,12 +153,21 @@ void Server::start() {
   }
   impl_->port = port;
   impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  impl_->reaper_stop = false;
+  impl_->reaper = std::thread([this] { impl_->run_reaper(); });
   // stop() is a no-op until the accept loop runs, so do not return before it does.
   while (!impl_->http.is_running()) std::this_thread::yield();
 }
 
 void Server::stop() {
   if (!impl_->thread.joinable()) return;
+  {
+    std::lock_guard lock(impl_->reaper_mutex);
+    impl_->reaper_stop = true;
+  }
+  impl_->reaper_cv.notify_all();
+  impl_->reaper.join();
+  impl_->envd.shutdown();  // open streams end, so the HTTP workers can be joined
   impl_->http.stop();
   impl_->thread.join();
 }
@@ -132,5 +178,7 @@ const ServerConfig& Server::config() const { return impl_->config; }
 state::VirtualClock& Server::clock() { return impl_->clock; }
 state::Registry& Server::registry() { return impl_->registry; }
 admin::Journal& Server::journal() { return impl_->journal; }
+std::string Server::executor_name() const { return impl_->envd.executor().name(); }
+std::string Server::state_dir() const { return impl_->envd.state_dir(); }
 
 }  // namespace ppio_mock

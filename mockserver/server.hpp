@@ -13,6 +13,7 @@
 #include <string>
 
 #include "mockserver/admin/journal.hpp"
+#include "mockserver/envd/envd_routes.hpp"
 #include "mockserver/state/clock.hpp"
 #include "mockserver/state/registry.hpp"
 
@@ -39,6 +40,8 @@ struct ServerConfig {
   double rate_limit_burst = 10;
   std::string admin_token = kDefaultAdminToken;  // X-Admin-Token for /_mock/
   std::size_t journal_size = 1000;               // requests the journal keeps
+  envd::EnvdConfig envd;                         // files and processes of the sandboxes
+  int http_threads = 64;                         // envd streams hold a thread each
 };
 
 class Server {
@@ -60,6 +63,10 @@ class Server {
   state::VirtualClock& clock();
   state::Registry& registry();
   admin::Journal& journal();
+  // "bwrap" or "host": how this server runs commands.
+  std::string executor_name() const;
+  // Where the sandboxes' root directories live.
+  std::string state_dir() const;
 
  private:
   struct Impl;

@@ -119,6 +119,7 @@ void ControlPlaneRoutes::mount(httplib::Server& server) {
     return guarded([this, fn](const httplib::Request& req, httplib::Response& res) { (this->*fn)(req, res); });
   };
   server.Post("/sandboxes", bind(&ControlPlaneRoutes::create_sandbox));
+  server.Post("/v2/sandboxes", bind(&ControlPlaneRoutes::create_sandbox));  // newer e2b SDKs create here
   server.Get("/sandboxes", bind(&ControlPlaneRoutes::list_sandboxes_v1));
   server.Get("/v2/sandboxes", bind(&ControlPlaneRoutes::list_sandboxes_v2));
   server.Get(R"(/sandboxes/([^/]+))", bind(&ControlPlaneRoutes::get_sandbox));

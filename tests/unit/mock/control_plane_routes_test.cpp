@@ -50,6 +50,13 @@ TEST_F(Routes, CreateAnswers201WithTheSandboxShape) {
   EXPECT_FALSE(body.contains("envdAccessToken"));
 }
 
+TEST_F(Routes, NewerSdksCreateThroughV2) {
+  auto res = http_->Post("/v2/sandboxes", R"({"templateID": "base", "timeout": 60})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201);
+  EXPECT_EQ(server_.registry().size(), 1u);
+}
+
 TEST_F(Routes, SecureCreateReturnsAnAccessToken) {
   auto res = create(R"({"templateID": "base", "secure": true})");
   ASSERT_EQ(res->status, 201);

@@ -1,0 +1,351 @@
+#include "mockserver/exec/sandbox_fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <system_error>
+
+namespace ppio_mock::exec {
+
+namespace envd = ppio_sandbox::core::envd;
+using ppio_sandbox::core::connect::Code;
+
+namespace {
+
+// Closes an fd at scope exit.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int release() { return std::exchange(fd, -1); }
+};
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    const auto j = path.find('/', i);
+    const auto end = j == std::string::npos ? path.size() : j;
+    if (end > i) parts.push_back(path.substr(i, end - i));
+    i = end + 1;
+  }
+  return parts;
+}
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+std::string base_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+std::string join(const std::string& dir, const std::string& name) { return dir == "/" ? "/" + name : dir + "/" + name; }
+
+[[noreturn]] void throw_errno(int err, const std::string& path) {
+  switch (err) {
+    case ENOENT: throw FsError(Code::not_found, "path '" + path + "' does not exist");
+    case ENOTDIR: throw FsError(Code::invalid_argument, "path '" + path + "' is not a directory");
+    case EISDIR: throw FsError(Code::invalid_argument, "path '" + path + "' is a directory");
+    case EEXIST: throw FsError(Code::already_exists, "path '" + path + "' already exists");
+    case ELOOP: throw FsError(Code::failed_precondition, "path '" + path + "' has too many levels of symbolic links");
+    case EXDEV: throw FsError(Code::invalid_argument, "path '" + path + "' escapes the sandbox");
+    case ENOTEMPTY: throw FsError(Code::invalid_argument, "path '" + path + "' is a non-empty directory");
+    case ENOSPC: throw FsError(Code::resource_exhausted, "not enough disk space for '" + path + "'");
+    default: throw FsError(Code::internal, "path '" + path + "': " + std::strerror(err));
+  }
+}
+
+std::string rfc3339(const struct timespec& ts) {
+  struct tm tm {};
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char nanos[16];
+  std::snprintf(nanos, sizeof nanos, ".%09ldZ", static_cast<long>(ts.tv_nsec));
+  return std::string(buf) + nanos;
+}
+
+std::string owner_name(unsigned id) { return id == 0 ? "root" : std::to_string(id); }
+
+// Removes everything inside the directory `dir_fd`, never following a symlink.
+void remove_children(int dir_fd) {
+  const int dup_fd = ::dup(dir_fd);
+  if (dup_fd < 0) return;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(dup_fd), ::closedir);
+  if (!dir) {
+    ::close(dup_fd);
+    return;
+  }
+  std::vector<std::string> names;
+  while (auto* ent = ::readdir(dir.get())) {
+    const std::string name = ent->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  for (const auto& name : names) {
+    struct stat st {};
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      Fd child(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (child.fd >= 0) remove_children(child.fd);
+      ::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
+    } else {
+      ::unlinkat(dir_fd, name.c_str(), 0);
+    }
+  }
+}
+
+}  // namespace
+
+std::string normalize_path(const std::string& path, const std::string& home) {
+  std::string p = path;
+  if (p == "~" || p.starts_with("~/")) p = home + p.substr(1);
+  if (p.empty() || p.front() != '/') p = home + "/" + p;
+  std::vector<std::string> out;
+  for (auto& part : split_path(p)) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!out.empty()) out.pop_back();  // ".." at "/" stays at "/"
+      continue;
+    }
+    out.push_back(std::move(part));
+  }
+  std::string result;
+  for (const auto& part : out) result += "/" + part;
+  return result.empty() ? "/" : result;
+}
+
+SandboxFs::SandboxFs(std::string host_root) {
+  std::filesystem::create_directories(host_root);
+  host_root_ = std::filesystem::canonical(host_root).string();
+  root_fd_ = ::open(host_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open sandbox root " + host_root_);
+  // Mount points for bwrap, and the usual merged-/usr links, so the same layout
+  // works whichever executor runs the command.
+  for (const char* dir : {"home/user", "usr", "etc", "proc", "dev", "tmp", "app"}) {
+    std::filesystem::create_directories(host_root_ + "/" + dir);
+  }
+  for (const char* link : {"bin", "sbin", "lib", "lib64"}) {
+    ::symlinkat((std::string("usr/") + link).c_str(), root_fd_, link);  // EEXIST on reuse is fine
+  }
+}
+
+SandboxFs::~SandboxFs() {
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+int SandboxFs::open_in_root(const std::string& path, int flags, unsigned mode) const {
+  const std::string rel = path == "/" ? "." : path.substr(1);
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.mode = (flags & O_CREAT) != 0 ? mode : 0;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do {
+    fd = ::syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how);
+  } while (fd < 0 && errno == EAGAIN);
+  if (fd < 0) throw_errno(errno, path);
+  return static_cast<int>(fd);
+}
+
+int SandboxFs::open_parent(const std::string& path, bool create) const {
+  const std::string parent = parent_of(path);
+  if (create) mkdir_parents(parent);
+  return open_in_root(parent, O_PATH | O_DIRECTORY);
+}
+
+void SandboxFs::mkdir_parents(const std::string& path) const {
+  std::string current = "/";
+  for (const auto& part : split_path(path)) {
+    Fd dir(open_in_root(current, O_PATH | O_DIRECTORY));
+    if (::mkdirat(dir.fd, part.c_str(), 0755) != 0 && errno != EEXIST) throw_errno(errno, join(current, part));
+    current = join(current, part);
+  }
+  Fd check(open_in_root(current, O_PATH | O_DIRECTORY));  // a file in the way: ENOTDIR
+}
+
+envd::EntryInfo SandboxFs::entry_at(int dir_fd, const std::string& name, const std::string& path) const {
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno(errno, path);
+  envd::EntryInfo e;
+  e.name = path == "/" ? "/" : base_of(path);
+  e.path = path;
+  e.size = static_cast<std::int64_t>(st.st_size);
+  e.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+  e.permissions = envd::permissions_string(static_cast<std::uint32_t>(st.st_mode));
+  e.owner = owner_name(st.st_uid);
+  e.group = owner_name(st.st_gid);
+  e.modified_time = rfc3339(st.st_mtim);
+  if (S_ISDIR(st.st_mode)) {
+    e.type = envd::FileType::directory;
+  } else if (S_ISLNK(st.st_mode)) {
+    e.type = envd::FileType::symlink;
+    char buf[PATH_MAX];
+    const auto n = ::readlinkat(dir_fd, name.c_str(), buf, sizeof buf);
+    if (n >= 0) e.symlink_target = std::string(buf, static_cast<std::size_t>(n));
+  } else {
+    e.type = envd::FileType::file;
+  }
+  return e;
+}
+
+envd::EntryInfo SandboxFs::stat(const std::string& path) const {
+  if (path == "/") return entry_at(root_fd_, ".", "/");
+  Fd parent(open_parent(path, false));
+  return entry_at(parent.fd, base_of(path), path);
+}
+
+bool SandboxFs::is_directory(const std::string& path) const {
+  try {
+    Fd fd(open_in_root(path, O_PATH | O_DIRECTORY));
+    return true;
+  } catch (const FsError&) {
+    return false;
+  }
+}
+
+int SandboxFs::open_read(const std::string& path) const {
+  Fd fd(open_in_root(path, O_RDONLY));
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0) throw_errno(errno, path);
+  if (S_ISDIR(st.st_mode)) throw FsError(Code::invalid_argument, "path '" + path + "' is a directory");
+  if (!S_ISREG(st.st_mode)) throw FsError(Code::invalid_argument, "path '" + path + "' is not a regular file");
+  return fd.release();
+}
+
+int SandboxFs::open_write(const std::string& path) const {
+  if (path == "/") throw FsError(Code::invalid_argument, "path '/' is a directory");
+  mkdir_parents(parent_of(path));
+  return open_in_root(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+}
+
+bool SandboxFs::make_dir(const std::string& path) const {
+  try {
+    Fd existing(open_in_root(path, O_PATH));
+    struct stat st {};
+    if (::fstat(existing.fd, &st) == 0 && S_ISDIR(st.st_mode)) return false;
+    throw FsError(Code::invalid_argument, "path '" + path + "' already exists and is not a directory");
+  } catch (const FsError& e) {
+    if (e.code() != Code::not_found) throw;
+  }
+  mkdir_parents(path);
+  return true;
+}
+
+envd::EntryInfo SandboxFs::move(const std::string& source, const std::string& destination) const {
+  if (source == "/" || destination == "/") throw FsError(Code::invalid_argument, "cannot move the root directory");
+  int src_fd = -1;
+  try {
+    src_fd = open_parent(source, false);
+  } catch (const FsError& e) {
+    if (e.code() == Code::not_found) throw FsError(Code::not_found, "source file not found: '" + source + "'");
+    throw;
+  }
+  Fd src(src_fd);
+  Fd dst(open_parent(destination, true));
+  if (::renameat(src.fd, base_of(source).c_str(), dst.fd, base_of(destination).c_str()) != 0) {
+    if (errno == ENOENT) throw FsError(Code::not_found, "source file not found: '" + source + "'");
+    throw_errno(errno, destination);
+  }
+  return entry_at(dst.fd, base_of(destination), destination);
+}
+
+void SandboxFs::remove(const std::string& path) const {
+  if (path == "/") throw FsError(Code::invalid_argument, "cannot remove the root directory");
+  int parent_fd = -1;
+  try {
+    parent_fd = open_parent(path, false);
+  } catch (const FsError& e) {
+    if (e.code() == Code::not_found) return;
+    throw;
+  }
+  Fd parent(parent_fd);
+  const std::string name = base_of(path);
+  struct stat st {};
+  if (::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return;
+    throw_errno(errno, path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    Fd dir(::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.fd < 0) throw_errno(errno, path);
+    remove_children(dir.fd);
+    if (::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR) != 0) throw_errno(errno, path);
+  } else if (::unlinkat(parent.fd, name.c_str(), 0) != 0) {
+    throw_errno(errno, path);
+  }
+}
+
+void SandboxFs::list_into(int dir_fd, const std::string& path, std::uint32_t depth,
+                          std::vector<envd::EntryInfo>& out) const {
+  const int dup_fd = ::dup(dir_fd);
+  if (dup_fd < 0) throw_errno(errno, path);
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(dup_fd), ::closedir);
+  if (!dir) {
+    ::close(dup_fd);
+    throw_errno(errno, path);
+  }
+  std::vector<std::string> names;
+  while (auto* ent = ::readdir(dir.get())) {
+    const std::string name = ent->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    envd::EntryInfo entry;
+    try {
+      entry = entry_at(dir_fd, name, join(path, name));
+    } catch (const FsError&) {
+      continue;  // removed while listing
+    }
+    const bool descend = depth > 1 && entry.type == envd::FileType::directory;
+    out.push_back(std::move(entry));
+    if (!descend) continue;
+    // Children are opened relative to their parent with O_NOFOLLOW: a symlink is never entered.
+    Fd child(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (child.fd >= 0) list_into(child.fd, join(path, name), depth - 1, out);
+  }
+}
+
+std::vector<envd::EntryInfo> SandboxFs::list_dir(const std::string& path, std::uint32_t depth) const {
+  if (depth < 1) throw FsError(Code::invalid_argument, "depth should be at least one");
+  Fd dir(open_in_root(path, O_RDONLY | O_DIRECTORY));
+  std::vector<envd::EntryInfo> out;
+  list_into(dir.fd, path, depth, out);
+  return out;
+}
+
+std::string SandboxFs::host_dir(const std::string& path) const {
+  Fd dir(open_in_root(path, O_PATH | O_DIRECTORY));
+  std::error_code ec;
+  const auto real = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(dir.fd), ec);
+  if (ec) throw FsError(Code::internal, "cannot resolve '" + path + "'");
+  const std::string host = real.string();
+  if (host != host_root_ && !host.starts_with(host_root_ + "/")) {
+    throw FsError(Code::invalid_argument, "path '" + path + "' escapes the sandbox");
+  }
+  return host;
+}
+
+void remove_tree(const std::string& host_path) {
+  Fd dir(::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir.fd < 0) return;
+  remove_children(dir.fd);
+  ::rmdir(host_path.c_str());
+}
+
+}  // namespace ppio_mock::exec

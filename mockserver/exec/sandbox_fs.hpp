@@ -1,0 +1,79 @@
+#pragma once
+// One sandbox's files, confined to its root directory on the host. Every
+// path is opened with openat2(RESOLVE_IN_ROOT) against the root's fd, so the
+// kernel resolves "..", absolute paths and symlinks (even ones a command
+// planted, such as `ln -s / escape`) as if the root were "/": nothing outside
+// the root can be read or written.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ppio_sandbox/core/connect.hpp"
+#include "ppio_sandbox/core/envd_models.hpp"
+
+namespace ppio_mock::exec {
+
+// What a filesystem operation failed with, as a Connect code (the envd edge maps it to HTTP).
+class FsError : public std::runtime_error {
+ public:
+  FsError(ppio_sandbox::core::connect::Code code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  ppio_sandbox::core::connect::Code code() const { return code_; }
+
+ private:
+  ppio_sandbox::core::connect::Code code_;
+};
+
+inline constexpr const char* kDefaultUser = "user";
+inline constexpr const char* kHomeDir = "/home/user";
+
+// "~", relative paths (against the user's home), ".", ".." and "//" made into
+// a clean absolute sandbox path. ".." stops at "/".
+std::string normalize_path(const std::string& path, const std::string& home = kHomeDir);
+
+class SandboxFs {
+ public:
+  // Creates `host_root` and the skeleton a sandbox needs (home, mount points, /bin links).
+  explicit SandboxFs(std::string host_root);
+  ~SandboxFs();
+  SandboxFs(const SandboxFs&) = delete;
+  SandboxFs& operator=(const SandboxFs&) = delete;
+
+  const std::string& host_root() const { return host_root_; }
+
+  // lstat: a symlink is reported as one, with its target.
+  ppio_sandbox::core::envd::EntryInfo stat(const std::string& path) const;
+  bool is_directory(const std::string& path) const;
+  // An fd open for reading; not_found / invalid_argument (a directory).
+  int open_read(const std::string& path) const;
+  // An fd open for writing (created or truncated); parent directories are created.
+  int open_write(const std::string& path) const;
+  // Creates `path` and its parents. Returns false when it already was a directory.
+  bool make_dir(const std::string& path) const;
+  ppio_sandbox::core::envd::EntryInfo move(const std::string& source, const std::string& destination) const;
+  // Recursive; a missing path is not an error. Never follows symlinks.
+  void remove(const std::string& path) const;
+  // Entries below `path`, `depth` levels deep (1: the directory's own children).
+  std::vector<ppio_sandbox::core::envd::EntryInfo> list_dir(const std::string& path, std::uint32_t depth) const;
+  // A host path for the directory at `path` (confined: resolved inside the root), for the
+  // host executor's cwd and for inotify. not_found when absent, invalid_argument when not a dir.
+  std::string host_dir(const std::string& path) const;
+
+ private:
+  int open_in_root(const std::string& path, int flags, unsigned mode = 0) const;
+  int open_parent(const std::string& path, bool create) const;
+  void mkdir_parents(const std::string& path) const;
+  ppio_sandbox::core::envd::EntryInfo entry_at(int dir_fd, const std::string& name, const std::string& path) const;
+  void list_into(int dir_fd, const std::string& path, std::uint32_t depth,
+                 std::vector<ppio_sandbox::core::envd::EntryInfo>& out) const;
+
+  std::string host_root_;
+  int root_fd_ = -1;
+};
+
+// Removes a directory tree without following symlinks (for deleting a sandbox's root).
+void remove_tree(const std::string& host_path);
+
+}  // namespace ppio_mock::exec

@@ -1,0 +1,140 @@
+// The official e2b JS SDK, unchanged, against the fake PPIO server. The
+// runner (run_e2b_sdk_test.sh) starts the fake and sets E2B_API_URL,
+// E2B_SANDBOX_URL, E2B_API_KEY and E2B_VALIDATE_API_KEY=false.
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { Sandbox, CommandExitError, SandboxError, SandboxNotFoundError, TimeoutError, NotFoundError } from 'e2b'
+
+const runLabel = `run-${process.pid}`
+const created = []
+
+async function newSandbox(opts = {}) {
+  const sbx = await Sandbox.create('base', { metadata: { suite: 'external', run: runLabel }, timeoutMs: 300_000, ...opts })
+  created.push(sbx)
+  return sbx
+}
+
+after(async () => {
+  for (const sbx of created) await sbx.kill().catch(() => {})
+})
+
+test('create with metadata and envs, getInfo, list by metadata', async () => {
+  const sbx = await newSandbox({ envs: { GREETING: 'hello-from-create' } })
+  const info = await sbx.getInfo()
+  assert.equal(info.sandboxId, sbx.sandboxId)
+  assert.equal(info.metadata.run, runLabel)
+  const other = await Sandbox.create('base', { metadata: { suite: 'external', run: 'someone-else' } })
+  created.push(other)
+  const paginator = Sandbox.list({ query: { metadata: { run: runLabel } } })
+  const items = await paginator.nextItems()
+  const ids = items.map((s) => s.sandboxId)
+  assert.ok(ids.includes(sbx.sandboxId), `list has ${sbx.sandboxId}: ${ids}`)
+  assert.ok(!ids.includes(other.sandboxId), 'the metadata filter leaves the other sandbox out')
+  const result = await sbx.commands.run('echo $GREETING')
+  assert.equal(result.stdout, 'hello-from-create\n')
+  assert.equal(await sbx.isRunning(), true)
+})
+
+test('commands: stdout, stderr, exit codes, cwd, envs, streaming', async () => {
+  const sbx = await newSandbox()
+  const ok = await sbx.commands.run('echo out; echo err >&2')
+  assert.equal(ok.exitCode, 0)
+  assert.equal(ok.stdout, 'out\n')
+  assert.equal(ok.stderr, 'err\n')
+
+  await assert.rejects(sbx.commands.run('echo partial; exit 3'), (err) => {
+    assert.ok(err instanceof CommandExitError, `got ${err?.constructor?.name}: ${err}`)
+    assert.equal(err.exitCode, 3)
+    assert.equal(err.stdout, 'partial\n')
+    return true
+  })
+
+  await sbx.files.makeDir('/home/user/work')
+  assert.equal((await sbx.commands.run('pwd', { cwd: '/home/user/work' })).stdout, '/home/user/work\n')
+  assert.equal((await sbx.commands.run('pwd')).stdout, '/home/user\n')
+  assert.equal((await sbx.commands.run('echo $A-$B', { envs: { A: 'one', B: 'two' } })).stdout, 'one-two\n')
+
+  const chunks = []
+  const streamed = await sbx.commands.run('for i in 1 2 3; do echo line$i; done', { onStdout: (d) => chunks.push(d) })
+  assert.equal(streamed.stdout, 'line1\nline2\nline3\n')
+  assert.equal(chunks.join(''), 'line1\nline2\nline3\n')
+})
+
+test('commands: a timeoutMs that expires kills the command', async () => {
+  const sbx = await newSandbox()
+  await assert.rejects(sbx.commands.run('sleep 30', { timeoutMs: 500 }), (err) => {
+    assert.ok(err instanceof TimeoutError, `got ${err?.constructor?.name}: ${err}`)
+    return true
+  })
+  // The client gives up at the same moment the fake kills the process; wait
+  // (by polling the process list, not by sleeping) until the kill has landed.
+  let left = -1
+  for (let i = 0; i < 500 && left !== 0; i++) {
+    left = (await sbx.commands.list()).filter((p) => p.args.join(' ').includes('sleep 30')).length
+  }
+  assert.equal(left, 0, 'the timed-out command is gone')
+})
+
+test('commands: background then kill', async () => {
+  const sbx = await newSandbox()
+  const handle = await sbx.commands.run('sleep 600', { background: true })
+  assert.ok(handle.pid > 0)
+  const listed = await sbx.commands.list()
+  assert.ok(listed.some((p) => p.pid === handle.pid), 'the background command is listed')
+  assert.equal(await handle.kill(), true)
+  await assert.rejects(handle.wait(), (err) => err instanceof CommandExitError)
+  assert.equal(await sbx.commands.kill(handle.pid), false, 'killing it again finds nothing')
+})
+
+test('files: write, read, list, exists, makeDir, rename, remove, getInfo', async () => {
+  const sbx = await newSandbox()
+  const written = await sbx.files.write('/app/hello.txt', 'hello world\n')
+  assert.equal(written.path, '/app/hello.txt')
+  assert.equal(await sbx.files.read('/app/hello.txt'), 'hello world\n')
+  assert.equal((await sbx.commands.run('cat /app/hello.txt')).stdout, 'hello world\n')
+
+  const bytes = new Uint8Array(256).map((_, i) => i)
+  await sbx.files.write('/app/bin.dat', bytes.buffer)
+  const back = await sbx.files.read('/app/bin.dat', { format: 'bytes' })
+  assert.deepEqual(Array.from(back), Array.from(bytes))
+
+  const info = await sbx.files.getInfo('/app/bin.dat')
+  assert.equal(info.size, 256)
+  assert.equal(info.type, 'file')
+
+  assert.equal(await sbx.files.exists('/app/hello.txt'), true)
+  assert.equal(await sbx.files.exists('/app/nope.txt'), false)
+  assert.equal(await sbx.files.makeDir('/app/dir/sub'), true)
+  assert.equal(await sbx.files.makeDir('/app/dir/sub'), false)
+
+  const entries = await sbx.files.list('/app')
+  const names = entries.map((e) => e.name).sort()
+  assert.deepEqual(names, ['bin.dat', 'dir', 'hello.txt'])
+  assert.equal(entries.find((e) => e.name === 'dir').type, 'dir')
+
+  const moved = await sbx.files.rename('/app/hello.txt', '/app/dir/moved.txt')
+  assert.equal(moved.path, '/app/dir/moved.txt')
+  assert.equal(await sbx.files.exists('/app/hello.txt'), false)
+  assert.equal(await sbx.files.read('/app/dir/moved.txt'), 'hello world\n')
+
+  await sbx.files.remove('/app/dir')
+  assert.equal(await sbx.files.exists('/app/dir'), false)
+  await assert.rejects(sbx.files.read('/app/dir/moved.txt'), (err) => err instanceof NotFoundError)
+})
+
+test('setTimeout, kill, and a killed sandbox raises the SDK error', async () => {
+  const sbx = await newSandbox()
+  await sbx.setTimeout(120_000)
+  const info = await sbx.getInfo()
+  const left = new Date(info.endAt).getTime() - Date.now()
+  assert.ok(left > 60_000 && left <= 125_000, `endAt about 2 min ahead, got ${left} ms`)
+
+  await sbx.kill()
+  assert.equal(await sbx.isRunning(), false)
+  await assert.rejects(sbx.commands.run('echo hi'), (err) => {
+    assert.ok(err instanceof SandboxError, `got ${err?.constructor?.name}: ${err}`)
+    assert.ok(err instanceof SandboxNotFoundError || err instanceof TimeoutError, `got ${err?.constructor?.name}`)
+    return true
+  })
+  await assert.rejects(sbx.getInfo(), (err) => err instanceof SandboxNotFoundError)
+})

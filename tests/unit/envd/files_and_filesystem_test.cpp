@@ -1,0 +1,212 @@
+// envd's HTTP endpoints and filesystem.Filesystem over real HTTP, with the
+// three ways of reaching a sandbox and the edge's errors.
+#include "envd_fixture.hpp"
+
+namespace envd_test {
+namespace {
+
+using Files = EnvdTest;
+
+httplib::Result upload(httplib::Client& client, const std::string& query, const std::string& filename,
+                       const std::string& content) {
+  httplib::MultipartFormDataItems items{{"file", content, filename, "application/octet-stream"}};
+  return client.Post(("/files" + query).c_str(), items);
+}
+
+TEST_F(Files, HealthIs204ForEnvdTrafficAnd200ForTheControlPlane) {
+  auto res = envd()->Get("/health");
+  EXPECT_EQ(res->status, 204);
+  httplib::Client plain(server_.url());
+  res = plain.Get("/health");
+  EXPECT_EQ(res->status, 200);
+  res = plain.Get(("/envd/" + id_ + "/health").c_str());
+  EXPECT_EQ(res->status, 204);
+  res = plain.Get("/health", {{"Host", "49983-" + id_ + ".sandbox.example"}});
+  EXPECT_EQ(res->status, 204);
+  res = plain.Get("/health", {{"Novita-Sandbox-Id", id_}});
+  EXPECT_EQ(res->status, 204);
+}
+
+TEST_F(Files, UnknownKilledAndPausedSandboxesGetTheEdge502) {
+  const auto expect_502 = [](const httplib::Result& res, const std::string& id) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 502);
+    EXPECT_EQ(json::parse(res->body),
+              (json{{"sandboxId", id}, {"message", "The sandbox was not found"}, {"code", 502}}));
+  };
+  expect_502(envd("nosuchsandbox")->Get("/health"), "nosuchsandbox");
+  expect_502(envd("nosuchsandbox")->Get("/files?path=/etc/x"), "nosuchsandbox");
+  expect_502(rpc("filesystem.Filesystem/Stat", json{{"path", "/"}}, "nosuchsandbox"), "nosuchsandbox");
+  ASSERT_EQ(api_->Post("/sandboxes/" + id_ + "/pause", "", "application/json")->status, 204);
+  expect_502(envd()->Get("/health"), id_);
+  ASSERT_EQ(api_->Post("/sandboxes/" + id_ + "/connect", R"({"timeout": 60})", "application/json")->status, 201);
+  EXPECT_EQ(envd()->Get("/health")->status, 204);
+  ASSERT_EQ(api_->Delete("/sandboxes/" + id_)->status, 204);
+  expect_502(envd()->Get("/health"), id_);
+  expect_502(upload(*envd(), "?path=/a", "a", "x"), id_);
+}
+
+TEST_F(Files, UploadThenDownloadByEveryRoute) {
+  auto client = envd();
+  auto res = upload(*client, "?path=/app/x.py", "ignored", "print(1)\n");
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body), json::parse(R"([{"path":"/app/x.py","name":"x.py","type":"file"}])"));
+  res = client->Get("/files?path=/app/x.py");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "print(1)\n");
+  EXPECT_EQ(res->get_header_value("Content-Disposition"), "inline; filename=\"x.py\"");
+  httplib::Client plain(server_.url());
+  EXPECT_EQ(plain.Get(("/envd/" + id_ + "/files?path=/app/x.py").c_str())->body, "print(1)\n");
+  EXPECT_EQ(plain.Get("/files?path=/app/x.py", {{"Host", "49983-" + id_ + "-6532622b.localhost"}})->body, "print(1)\n");
+  // The command sees the same file at the same path.
+  EXPECT_EQ(run("cat /app/x.py").stdout_text, "print(1)\n");
+}
+
+TEST_F(Files, MultipartFilenamesArePathsAndOctetStreamNeedsAPath) {
+  auto client = envd();
+  httplib::MultipartFormDataItems items{{"file", "one", "/data/deep/a.txt", "text/plain"},
+                                        {"other", "ignored", "/data/ignored.txt", "text/plain"},
+                                        {"file", "two", "rel/b.txt", "text/plain"}};
+  auto res = client->Post("/files", items);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto entries = json::parse(res->body);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0]["path"], "/data/deep/a.txt");
+  EXPECT_EQ(entries[1]["path"], "/home/user/rel/b.txt");
+  EXPECT_EQ(client->Get("/files?path=~/rel/b.txt")->body, "two");
+  EXPECT_EQ(client->Get("/files?path=rel/b.txt")->body, "two");
+  EXPECT_EQ(client->Get("/files?path=/data/ignored.txt")->status, 404);
+
+  std::string binary(70000, '\0');
+  for (std::size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>(i * 7);
+  res = client->Post("/files?path=/bin.dat", binary, "application/octet-stream");
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(client->Get("/files?path=/bin.dat")->body, binary);
+
+  res = client->Post("/files", "x", "application/octet-stream");
+  EXPECT_EQ(res->status, 400);
+  res = client->Post("/files?path=/x", "x", "text/plain");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["code"], 400);
+  httplib::MultipartFormDataItems twice{{"file", "1", "/same", ""}, {"file", "2", "/same", ""}};
+  EXPECT_EQ(client->Post("/files", twice)->status, 400);
+}
+
+TEST_F(Files, DownloadErrors) {
+  auto client = envd();
+  auto res = client->Get("/files?path=/app");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["code"], 400);
+  res = client->Get("/files?path=/missing.txt");
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(json::parse(res->body)["message"], "path '/missing.txt' does not exist");
+  EXPECT_EQ(client->Get("/files")->status, 400);
+  EXPECT_EQ(client->Get("/files?path=/x&username=nobody")->status, 401);
+}
+
+TEST_F(Files, EnvsAndMetrics) {
+  auto res = envd()->Get("/envs");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["FROM_CREATE"], "yes");
+  res = envd()->Get("/metrics");
+  ASSERT_EQ(res->status, 200);
+  const auto m = json::parse(res->body);
+  for (const char* field : {"ts", "cpu_count", "cpu_used_pct", "mem_total", "mem_used", "disk_used", "disk_total"}) {
+    EXPECT_TRUE(m.contains(field)) << field;
+  }
+}
+
+TEST_F(Files, FilesystemUnaryCalls) {
+  ASSERT_EQ(upload(*envd(), "?path=/w/a.txt", "", "hello")->status, 200);
+  auto res = rpc("filesystem.Filesystem/Stat", json{{"path", "/w/a.txt"}});
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  auto entry = json::parse(res->body)["entry"];
+  EXPECT_EQ(entry["type"], "FILE_TYPE_FILE");
+  EXPECT_EQ(entry["size"], "5");
+  EXPECT_EQ(entry["name"], "a.txt");
+  EXPECT_EQ(entry["path"], "/w/a.txt");
+  EXPECT_TRUE(entry["modifiedTime"].is_string());
+
+  res = rpc("filesystem.Filesystem/MakeDir", json{{"path", "/w/d1/d2"}});
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["entry"]["type"], "FILE_TYPE_DIRECTORY");
+  expect_connect_error(rpc("filesystem.Filesystem/MakeDir", json{{"path", "/w/d1/d2"}}), 409, "already_exists");
+  expect_connect_error(rpc("filesystem.Filesystem/MakeDir", json{{"path", "/w/a.txt"}}), 400, "invalid_argument");
+
+  res = rpc("filesystem.Filesystem/ListDir", json{{"path", "/w"}});
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["entries"].size(), 2u);  // a.txt, d1
+  res = rpc("filesystem.Filesystem/ListDir", json{{"path", "/w"}, {"depth", 3}});
+  EXPECT_EQ(json::parse(res->body)["entries"].size(), 3u);  // and d1/d2
+  expect_connect_error(rpc("filesystem.Filesystem/ListDir", json{{"path", "/w/a.txt"}}), 400, "invalid_argument");
+  expect_connect_error(rpc("filesystem.Filesystem/ListDir", json{{"path", "/nope"}}), 404, "not_found");
+
+  res = rpc("filesystem.Filesystem/Move", json{{"source", "/w/a.txt"}, {"destination", "/w/d1/b.txt"}});
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["entry"]["path"], "/w/d1/b.txt");
+  expect_connect_error(rpc("filesystem.Filesystem/Move", json{{"source", "/w/a.txt"}, {"destination", "/x"}}), 404,
+                       "not_found");
+  expect_connect_error(rpc("filesystem.Filesystem/Stat", json{{"path", "/w/a.txt"}}), 404, "not_found");
+
+  EXPECT_EQ(rpc("filesystem.Filesystem/Remove", json{{"path", "/w"}})->status, 200);
+  EXPECT_EQ(rpc("filesystem.Filesystem/Remove", json{{"path", "/w"}})->status, 200);  // missing: fine
+  expect_connect_error(rpc("filesystem.Filesystem/Stat", json{{"path", "/w"}}), 404, "not_found");
+  expect_connect_error(rpc("filesystem.Filesystem/Stat", json::object()), 400, "invalid_argument");
+  expect_connect_error(rpc("filesystem.Filesystem/Frobnicate", json::object()), 501, "unimplemented");
+}
+
+class SmallBodies : public EnvdTest {
+ protected:
+  SmallBodies() : EnvdTest({.max_body_bytes = 4096}) {}
+};
+
+TEST_F(SmallBodies, OversizedRpcBodiesAreRefusedButUploadsAreNot) {
+  auto res = envd()->Post("/filesystem.Filesystem/Stat", std::string(8000, ' '), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  res = envd()->Post("/files?path=/big.bin", std::string(100000, 'b'), "application/octet-stream");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(envd()->Get("/files?path=/big.bin")->body.size(), 100000u);
+}
+
+TEST_F(Files, RemovingTheSandboxDeletesItsFilesAndPauseKeepsThem) {
+  ASSERT_EQ(upload(*envd(), "?path=/keep.txt", "", "kept")->status, 200);
+  ASSERT_EQ(api_->Post("/sandboxes/" + id_ + "/pause", "", "application/json")->status, 204);
+  ASSERT_EQ(api_->Post("/sandboxes/" + id_ + "/connect", R"({"timeout": 60})", "application/json")->status, 201);
+  EXPECT_EQ(envd()->Get("/files?path=/keep.txt")->body, "kept");
+  const std::string root = server_.state_dir() + "/" + id_;
+  EXPECT_TRUE(std::filesystem::exists(root + "/keep.txt"));
+  ASSERT_EQ(api_->Delete("/sandboxes/" + id_)->status, 204);
+  EXPECT_FALSE(std::filesystem::exists(root));
+}
+
+class SecureFiles : public EnvdTest {
+ protected:
+  void SetUp() override {
+    EnvdTest::SetUp();
+    secure_id_ = create_sandbox(json{{"templateID", "base"}, {"secure", true}});
+  }
+  std::string secure_id_;
+};
+
+TEST_F(SecureFiles, TheAccessTokenIsEnforcedExceptOnHealthAndFiles) {
+  ASSERT_FALSE(token_.empty());
+  httplib::Client plain(server_.url());
+  const httplib::Headers no_token{{"E2b-Sandbox-Id", secure_id_}};
+  auto res = plain.Post("/filesystem.Filesystem/Stat", no_token, R"({"path":"/"})", "application/json");
+  ASSERT_EQ(res->status, 401);
+  EXPECT_EQ(json::parse(res->body),
+            json::parse(R"({"code":401,"message":"unauthorized access, please provide a valid access token or method signing if supported"})"));
+  httplib::Headers wrong = no_token;
+  wrong.emplace("X-Access-Token", "wrong");
+  EXPECT_EQ(plain.Post("/filesystem.Filesystem/Stat", wrong, R"({"path":"/"})", "application/json")->status, 401);
+  EXPECT_EQ(plain.Get("/envs", no_token)->status, 401);
+  EXPECT_EQ(plain.Get("/health", no_token)->status, 204);
+  EXPECT_EQ(plain.Get("/files?path=/nope", no_token)->status, 404);  // reached the handler
+  EXPECT_EQ(rpc("filesystem.Filesystem/Stat", json{{"path", "/"}}, secure_id_)->status, 200);
+}
+
+}  // namespace
+}  // namespace envd_test

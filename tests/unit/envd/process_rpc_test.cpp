@@ -1,0 +1,215 @@
+// process.Process over real HTTP: Start/Connect streams and the unary calls,
+// with real processes.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "ppio_sandbox/core/base64.hpp"
+
+#include "envd_fixture.hpp"
+
+namespace envd_test {
+namespace {
+
+class ProcessRpc : public EnvdTest {
+ protected:
+  // Waits, by asking the fake, until a process whose args contain `needle` runs; its pid.
+  std::uint32_t wait_for_process(const std::string& needle) {
+    auto client = envd();  // one keep-alive connection for the whole wait
+    std::string last;
+    for (int attempt = 0; attempt < 20000; ++attempt) {
+      auto res = client->Post("/process.Process/List", "{}", "application/json");
+      if (!res) continue;
+      last = std::to_string(res->status) + " " + res->body;
+      if (res->status != 200) continue;
+      const auto listed = json::parse(res->body);  // named: a temporary would die before the loop body
+      for (const auto& p : listed["processes"]) {
+        if (p["config"].value("args", json::array()).dump().find(needle) != std::string::npos) return p["pid"];
+      }
+    }
+    ADD_FAILURE() << "no process with " << needle << "; last answer " << last;
+    return 0;
+  }
+};
+
+TEST_F(ProcessRpc, StartStreamsStartDataEndAndTheEndStreamFrame) {
+  const auto r = run("echo hello; echo oops >&2; exit 3");
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.content_type, "application/connect+json");
+  ASSERT_FALSE(r.events.empty());
+  EXPECT_TRUE(std::holds_alternative<models::StartEvent>(r.events.front()));
+  EXPECT_GT(r.pid, 0u);
+  EXPECT_TRUE(std::holds_alternative<models::EndEvent>(r.events.back()));
+  EXPECT_EQ(r.stdout_text, "hello\n");
+  EXPECT_EQ(r.stderr_text, "oops\n");
+  ASSERT_TRUE(r.end);
+  EXPECT_EQ(r.end->exit_code, 3);
+  EXPECT_TRUE(r.end->exited);
+  EXPECT_EQ(r.end->status, "exit status 3");
+  EXPECT_TRUE(r.ended);
+  EXPECT_FALSE(r.error.has_value());
+}
+
+TEST_F(ProcessRpc, AFileUploadedToTmpIsWhatACommandSeesThere) {
+  // Prime's own test uploads to /tmp and cats it: /tmp must be the sandbox's, not a fresh tmpfs.
+  const auto up = envd()->Post("/files?path=/tmp/uploaded.txt", "Test content for upload\n", "application/octet-stream");
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 200) << up->body;
+  EXPECT_EQ(run("cat /tmp/uploaded.txt").stdout_text, "Test content for upload\n");
+  run("echo made-inside > /tmp/made.txt");
+  EXPECT_EQ(envd()->Get("/files?path=/tmp/made.txt")->body, "made-inside\n");
+}
+
+TEST_F(ProcessRpc, EnvironmentMergesCreateEnvVarsWithCallEnvsAndDefaultsHomeAndCwd) {
+  const auto r = run("echo $FROM_CREATE $PER_CALL $HOME; pwd", json{{"process", {{"envs", {{"PER_CALL", "1"}}}}}});
+  EXPECT_EQ(r.stdout_text, "yes 1 /home/user\n/home/user\n");
+  const auto in_tmp = run("pwd", json{{"process", {{"cwd", "/app"}}}});
+  EXPECT_EQ(in_tmp.stdout_text, "/app\n");
+}
+
+TEST_F(ProcessRpc, ABadCwdEndsTheStreamWithInvalidArgument) {
+  const auto r = run("pwd", json{{"process", {{"cwd", "/no/such/dir"}}}});
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_TRUE(r.events.empty());
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, connect::Code::invalid_argument);
+}
+
+TEST_F(ProcessRpc, ConnectTimeoutKillsTheProcessAndEndsWithDeadlineExceeded) {
+  const auto r = run("echo started; exec sleep 600", json::object(), {{"Connect-Timeout-Ms", "300"}});
+  EXPECT_EQ(r.stdout_text, "started\n");
+  ASSERT_TRUE(r.end);
+  EXPECT_EQ(r.end->status, "signal: killed");
+  EXPECT_EQ(r.end->exit_code, -1);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, connect::Code::deadline_exceeded);
+  EXPECT_TRUE(json::parse(rpc("process.Process/List", json::object())->body)["processes"].empty());
+}
+
+TEST_F(ProcessRpc, ConnectFollowsARunningProcessAndKeepalivesFlowWhileItIsQuiet) {
+  StreamResult started;
+  std::thread starter([&] {
+    auto client = envd();
+    started = read_stream(*client, "/process.Process/Start",
+                          json{{"process", {{"cmd", "/bin/bash"}, {"args", {"-c", "read line; echo got $line"}}}},
+                               {"stdin", true}});
+  });
+  const auto pid = wait_for_process("got");
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool keepalive_seen = false;
+  StreamResult follower;
+  std::thread follow([&] {
+    auto client = envd();
+    follower = read_stream(*client, "/process.Process/Connect", json{{"process", {{"pid", pid}}}},
+                           {{"Keepalive-Ping-Interval", "1"}}, [&](const models::ProcessEvent& e) {
+                             if (!std::holds_alternative<models::KeepaliveEvent>(e)) return;
+                             std::lock_guard lock(mutex);
+                             keepalive_seen = true;
+                             cv.notify_all();
+                           });
+  });
+  {
+    // The process is quiet until it gets input, so the follower must see a keepalive first.
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return keepalive_seen || pid == 0; });
+  }
+  auto in = rpc("process.Process/SendInput",
+                json{{"process", {{"pid", pid}}}, {"input", {{"stdin", ppio_sandbox::core::base64_encode("x\n")}}}});
+  EXPECT_EQ(in->status, 200) << in->body;
+  starter.join();
+  follow.join();
+  EXPECT_EQ(started.stdout_text, "got x\n");
+  EXPECT_EQ(follower.stdout_text, "got x\n");
+  ASSERT_FALSE(follower.events.empty());
+  EXPECT_TRUE(std::holds_alternative<models::StartEvent>(follower.events.front()));
+  EXPECT_EQ(follower.pid, pid);
+  EXPECT_TRUE(follower.ended);
+  ASSERT_TRUE(follower.end);
+  EXPECT_EQ(follower.end->exit_code, 0);
+}
+
+TEST_F(ProcessRpc, StdinInputAndCloseStdin) {
+  StreamResult r;
+  std::thread reader([&] {
+    auto client = envd();
+    r = read_stream(*client, "/process.Process/Start",
+                    json{{"process", {{"cmd", "/bin/cat"}}}, {"stdin", true}, {"tag", "the-cat"}});
+  });
+  const auto pid = wait_for_process("");  // cat has no args: the first process
+  const json by_tag{{"process", {{"tag", "the-cat"}}}};
+  EXPECT_EQ(rpc("process.Process/SendInput",
+                json{{"process", {{"pid", pid}}}, {"input", {{"stdin", ppio_sandbox::core::base64_encode("abc")}}}})
+                ->status,
+            200);
+  EXPECT_EQ(rpc("process.Process/CloseStdin", by_tag)->status, 200);
+  reader.join();
+  EXPECT_EQ(r.stdout_text, "abc");
+  ASSERT_TRUE(r.end);
+  EXPECT_EQ(r.end->exit_code, 0);
+}
+
+TEST_F(ProcessRpc, SendSignalReallySignalsTheProcess) {
+  StreamResult r;
+  std::thread reader([&] { r = run("exec sleep 600 # signal-me"); });
+  const auto pid = wait_for_process("signal-me");
+  auto res = rpc("process.Process/SendSignal", json{{"process", {{"pid", pid}}}, {"signal", "SIGNAL_SIGKILL"}});
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->body, "{}");
+  reader.join();
+  ASSERT_TRUE(r.end);
+  EXPECT_EQ(r.end->status, "signal: killed");
+  EXPECT_FALSE(r.error.has_value());
+}
+
+TEST_F(ProcessRpc, UnknownProcessesAndBadInputGetConnectErrors) {
+  const json missing{{"process", {{"pid", 999999}}}};
+  expect_connect_error(rpc("process.Process/SendSignal", json{{"process", {{"pid", 999999}}}, {"signal", "SIGNAL_SIGTERM"}}),
+                       404, "not_found");
+  expect_connect_error(rpc("process.Process/CloseStdin", missing), 404, "not_found");
+  expect_connect_error(rpc("process.Process/Update", missing), 404, "not_found");
+  expect_connect_error(rpc("process.Process/SendInput", json{{"process", {{"pid", 999999}}}, {"input", {{"stdin", ""}}}}),
+                       404, "not_found");
+  expect_connect_error(rpc("process.Process/SendSignal", json{{"process", {{"pid", 1}}}, {"signal", "SIGNAL_BOGUS"}}),
+                       501, "unimplemented");
+  expect_connect_error(rpc("process.Process/Nope", json::object()), 501, "unimplemented");
+  expect_connect_error(envd()->Post("/process.Process/List", "{not json", "application/json"), 400, "invalid_argument");
+  expect_connect_error(rpc("process.Process/SendInput", json{{"input", {}}}), 400, "invalid_argument");
+  auto client = envd();
+  const auto r = read_stream(*client, "/process.Process/Connect", missing);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, connect::Code::not_found);
+}
+
+TEST_F(ProcessRpc, KillingTheSandboxEndsItsProcessesAndItsStreams) {
+  StreamResult r;
+  std::thread reader([&] { r = run("exec sleep 600 # doomed"); });
+  wait_for_process("doomed");
+  ASSERT_EQ(api_->Delete("/sandboxes/" + id_)->status, 204);
+  reader.join();
+  ASSERT_TRUE(r.end);
+  EXPECT_EQ(r.end->status, "signal: killed");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, connect::Code::unavailable);
+}
+
+TEST_F(ProcessRpc, ExpiryOnTheVirtualClockEndsProcessesWithoutAnyTraffic) {
+  server_.clock().freeze();
+  StreamResult r;
+  std::thread reader([&] { r = run("exec sleep 600 # expiring"); });
+  wait_for_process("expiring");
+  server_.clock().advance(std::chrono::hours(1));  // past the 300 s timeout; the reaper notices
+  reader.join();
+  ASSERT_TRUE(r.end);
+  EXPECT_EQ(r.end->status, "signal: killed");
+}
+
+TEST_F(ProcessRpc, StartAppendsALogLine) {
+  run("true # logged");
+  auto res = api_->Get("/sandboxes/" + id_ + "/logs");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("true # logged"), std::string::npos) << res->body;
+}
+
+}  // namespace
+}  // namespace envd_test
