@@ -34,7 +34,13 @@ int main(int argc, char** argv) {
   app.add_option("--templates", config.templates_file,
                  "JSON file of templates (the shape of fixtures/templates.json); default: the built-in copy")
       ->check(CLI::ExistingFile);
-  app.add_option("--seed", config.seed, "Seed for sandbox ids and tokens")->capture_default_str();
+  app.add_option("--seed", config.seed, "Seed for sandbox ids, tokens and injected faults")->capture_default_str();
+  app.add_option("--scenario", config.scenario_files,
+                 "Fault scenario file to load (repeatable), e.g. fixtures/scenarios/flaky-network.json")
+      ->check(CLI::ExistingFile);
+  app.add_option("--scenario-dir", config.scenario_dir,
+                 "Where POST /_mock/faults {\"scenario\": NAME} looks for NAME.json")
+      ->capture_default_str();
   app.add_option("--max-body-bytes", config.max_body_bytes, "Largest accepted request body; larger gets 413")
       ->capture_default_str();
   app.add_option("--max-timeout", config.max_timeout_seconds, "Longest sandbox timeout in seconds; longer gets 400")

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "mockserver/admin/admin_routes.hpp"
+#include "mockserver/admin/fault_routes.hpp"
+#include "mockserver/faults/http_faults.hpp"
 #include "mockserver/api/control_plane_routes.hpp"
 #include "mockserver/api/http_edge.hpp"
 
@@ -49,8 +51,37 @@ std::string sandbox_in_path(const std::string& path) {
   return std::string(p.substr(0, p.find('/')));
 }
 
-// Each request is served on one thread, so the pre-routing stamp reaches the logger.
+// Each request is served on one thread, so what the pre-routing handler learns
+// reaches the post-routing handler through these.
 thread_local std::chrono::steady_clock::time_point t_request_started;
+thread_local faults::Decision t_faults;
+
+// "process.Process/Start" for a Connect call (also under /envd/<id>/), else "".
+std::string rpc_in_path(std::string_view path) {
+  if (path.starts_with("/envd/")) {
+    const auto slash = path.find('/', 6);
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+  }
+  if (path.size() < 2) return {};
+  const auto rest = path.substr(1);
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos || rest.substr(0, slash).find('.') == std::string_view::npos) return {};
+  return std::string(rest);
+}
+
+std::string sandbox_of(const httplib::Request& req) {
+  for (const char* header : {"E2b-Sandbox-Id", "Novita-Sandbox-Id"}) {
+    if (req.has_header(header)) return req.get_header_value(header);
+  }
+  if (req.path.starts_with("/envd/")) return req.path.substr(6, req.path.find('/', 6) - 6);
+  return sandbox_in_path(req.path);
+}
+
+void load_scenarios(faults::FaultEngine& engine, const ServerConfig& config) {
+  for (const auto& file : config.scenario_files) {
+    for (auto& rule : faults::load_scenario(file).rules) engine.add(std::move(rule));
+  }
+}
 
 }  // namespace
 
@@ -63,6 +94,8 @@ struct Server::Impl {
   api::ControlPlaneRoutes control_plane;
   admin::Journal journal;
   admin::AdminRoutes admin;
+  faults::FaultEngine faults;
+  admin::FaultRoutes fault_routes;
   envd::EnvdRoutes envd;
   httplib::Server http;
   std::thread thread;
@@ -82,7 +115,10 @@ struct Server::Impl {
         control_plane(registry, tenants, limiter),
         journal(config.journal_size),
         admin(registry, clock, journal, config.admin_token),
+        faults(clock, config.seed),
+        fault_routes(faults, config.admin_token, config.scenario_dir),
         envd(registry, config.envd, config.max_body_bytes) {
+    load_scenarios(faults, config);
     registry.set_observer([this](const std::string& id, state::SandboxEvent event) { envd.on_sandbox_event(id, event); });
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
     const int threads = std::max(config.http_threads, 8);
@@ -104,14 +140,28 @@ struct Server::Impl {
           return httplib::Server::HandlerResponse::Handled;
         }
       }
-      return httplib::Server::HandlerResponse::Unhandled;
+      t_faults = req.path.starts_with("/_mock/") ? faults::Decision{} : faults.decide(facts_of(req));
+      return faults::apply_before_routing(t_faults, req, res) ? httplib::Server::HandlerResponse::Handled
+                                                              : httplib::Server::HandlerResponse::Unhandled;
     });
     // Recorded before the response is written, so a client that saw the answer
     // always finds the request in the journal.
-    http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { record(req, res); });
+    http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      record(req, res);
+      faults::apply_to_body(t_faults, res);
+    });
     envd.mount(http);  // first: it owns GET /health (204 for envd traffic, 200 otherwise)
     control_plane.mount(http);
     admin.mount(http);
+    fault_routes.mount(http);
+  }
+
+  faults::RequestFacts facts_of(const httplib::Request& req) const {
+    return {.method = req.method,
+            .path = req.path,
+            .sandbox = sandbox_of(req),
+            .team = tenants.team_for(req.get_header_value("X-API-Key")).value_or(""),
+            .rpc = rpc_in_path(req.path)};
   }
 
   void run_reaper() {
@@ -133,7 +183,8 @@ struct Server::Impl {
     entry.latency_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_request_started).count();
     entry.team = tenants.team_for(req.get_header_value("X-API-Key")).value_or("");
-    entry.sandbox = sandbox_in_path(req.path);
+    entry.sandbox = sandbox_of(req);
+    entry.faults = t_faults.fired;
     journal.record(std::move(entry));
   }
 };
@@ -178,6 +229,7 @@ const ServerConfig& Server::config() const { return impl_->config; }
 state::VirtualClock& Server::clock() { return impl_->clock; }
 state::Registry& Server::registry() { return impl_->registry; }
 admin::Journal& Server::journal() { return impl_->journal; }
+faults::FaultEngine& Server::faults() { return impl_->faults; }
 std::string Server::executor_name() const { return impl_->envd.executor().name(); }
 std::string Server::state_dir() const { return impl_->envd.state_dir(); }
 

@@ -14,6 +14,7 @@
 
 #include "mockserver/admin/journal.hpp"
 #include "mockserver/envd/envd_routes.hpp"
+#include "mockserver/faults/engine.hpp"
 #include "mockserver/state/clock.hpp"
 #include "mockserver/state/registry.hpp"
 
@@ -30,7 +31,7 @@ struct ServerConfig {
   std::map<std::string, std::string> api_keys;
   std::string tenants_file;  // {"keys": {"<api key>": "<team>"}}, merged with api_keys
   std::string templates_file;  // empty: the compiled-in fixtures/templates.json
-  std::uint64_t seed = 0;      // ids and tokens derive from it
+  std::uint64_t seed = 0;      // ids, tokens and injected faults derive from it
   std::size_t max_body_bytes = 1 << 20;
   std::string envd_version = "0.6.13";
   int max_timeout_seconds = 24 * 3600;
@@ -41,6 +42,8 @@ struct ServerConfig {
   std::string admin_token = kDefaultAdminToken;  // X-Admin-Token for /_mock/
   std::size_t journal_size = 1000;               // requests the journal keeps
   envd::EnvdConfig envd;                         // files and processes of the sandboxes
+  std::vector<std::string> scenario_files;       // fault scenarios loaded at start (fixtures/scenarios/*.json)
+  std::string scenario_dir = PPIO_SCENARIO_DIR;  // where /_mock/faults finds {"scenario": "<name>"}
   int http_threads = 64;                         // envd streams hold a thread each
 };
 
@@ -63,6 +66,7 @@ class Server {
   state::VirtualClock& clock();
   state::Registry& registry();
   admin::Journal& journal();
+  faults::FaultEngine& faults();
   // "bwrap" or "host": how this server runs commands.
   std::string executor_name() const;
   // Where the sandboxes' root directories live.
