@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-timeout", config.max_timeout_seconds, "Longest sandbox timeout in seconds; longer gets 400")
       ->capture_default_str();
+  app.add_option("--domain", config.domain,
+                 "Domain reported for each sandbox, so clients reach envd at 49983-<id>.<domain>; default: none");
   app.add_flag("--legacy-v1", config.legacy_v1,
                "PPIO v1 domain behaviour: ids <sandboxID>-<clientID>, timeouts capped at 1 h unless long_running");
   app.add_option("--max-concurrent", config.max_concurrent_sandboxes,

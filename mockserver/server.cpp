@@ -38,6 +38,7 @@ state::RegistryOptions registry_options(const ServerConfig& config) {
   options.max_timeout_seconds = config.max_timeout_seconds;
   options.seed = config.seed;
   options.legacy_v1 = config.legacy_v1;
+  options.domain = config.domain;
   options.max_concurrent_per_team = config.max_concurrent_sandboxes;
   return options;
 }

@@ -35,6 +35,7 @@ struct ServerConfig {
   std::size_t max_body_bytes = 1 << 20;
   std::string envd_version = "0.6.13";
   int max_timeout_seconds = 24 * 3600;
+  std::string domain;                 // reported as each sandbox's domain (envd at 49983-<id>.<domain>)
   bool legacy_v1 = false;             // PPIO v1 domain: "<id>-<clientID>" ids, 1 h cap unless long_running
   int max_concurrent_sandboxes = 0;   // running sandboxes per team; 0: unlimited
   double rate_limit_per_second = 0;   // control-plane requests per team; 0: unlimited

@@ -67,6 +67,7 @@ json created_json(const state::SandboxRecord& record) {
   created.envd_version = record.info.envd_version;
   created.alias = record.info.alias;
   created.envd_access_token = record.info.envd_access_token;
+  created.domain = record.info.domain;
   return created;
 }
 
@@ -151,6 +152,7 @@ void ControlPlaneRoutes::create_sandbox(const httplib::Request& req, httplib::Re
   created.envd_version = record.info.envd_version;
   created.alias = record.info.alias;
   created.envd_access_token = record.info.envd_access_token;
+  created.domain = record.info.domain;
   send_json(res, 201, created);
 }
 

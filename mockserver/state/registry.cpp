@@ -125,6 +125,7 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   info.state = SandboxState::running;
   info.envd_version = options_.envd_version;
   info.metadata = request.metadata;
+  if (!options_.domain.empty()) info.domain = options_.domain;
   if (request.secure.value_or(false)) info.envd_access_token = random_hex(rng_, 32);
 
   record.logs.push_back({info.started_at, "info", "Sandbox created from template " + tmpl->template_id});

@@ -35,6 +35,8 @@ struct RegistryOptions {
   // metadata says long_running: "true".
   bool legacy_v1 = false;
   int max_concurrent_per_team = 0;  // running sandboxes per team; 0: no limit (429 past it)
+  // Reported as each sandbox's `domain`, so SDKs reach envd at 49983-<id>.<domain>; empty: not reported.
+  std::string domain;
 };
 
 struct LogLine {

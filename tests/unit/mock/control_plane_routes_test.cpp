@@ -50,6 +50,19 @@ TEST_F(Routes, CreateAnswers201WithTheSandboxShape) {
   EXPECT_FALSE(body.contains("envdAccessToken"));
 }
 
+TEST(RoutesWithDomain, CreateAndGetReportTheConfiguredDomain) {
+  ppio_mock::Server server({.domain = "sandbox.ppio.test"});
+  server.start();
+  httplib::Client http(server.url());
+  http.set_default_headers({{"X-API-Key", ppio_mock::kDefaultApiKey}});
+  auto created = http.Post("/sandboxes", R"({"templateID": "base"})", "application/json");
+  ASSERT_EQ(created->status, 201);
+  const auto body = json::parse(created->body);
+  EXPECT_EQ(body["domain"], "sandbox.ppio.test");
+  EXPECT_EQ(json::parse(http.Get("/sandboxes/" + body["sandboxID"].get<std::string>())->body)["domain"],
+            "sandbox.ppio.test");
+}
+
 TEST_F(Routes, NewerSdksCreateThroughV2) {
   auto res = http_->Post("/v2/sandboxes", R"({"templateID": "base", "timeout": 60})", "application/json");
   ASSERT_TRUE(res);
