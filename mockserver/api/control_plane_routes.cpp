@@ -58,7 +58,7 @@ int page_limit(const httplib::Request& req) {
   return std::min(limit, kMaxPageSize);
 }
 
-// The 201/200 body of resume and connect: the create shape.
+// The body of create, resume and connect.
 json created_json(const state::SandboxRecord& record) {
   ppio_sandbox::core::CreatedSandbox created;
   created.template_id = record.info.template_id;
@@ -144,16 +144,7 @@ void ControlPlaneRoutes::mount(httplib::Server& server) {
 void ControlPlaneRoutes::create_sandbox(const httplib::Request& req, httplib::Response& res) {
   const std::string team = admit(req);
   const auto request = parse_json_body(req).get<ppio_sandbox::core::NewSandbox>();
-  const auto record = registry_.create(team, request);
-  ppio_sandbox::core::CreatedSandbox created;
-  created.template_id = record.info.template_id;
-  created.sandbox_id = record.info.sandbox_id;
-  created.client_id = record.info.client_id;
-  created.envd_version = record.info.envd_version;
-  created.alias = record.info.alias;
-  created.envd_access_token = record.info.envd_access_token;
-  created.domain = record.info.domain;
-  send_json(res, 201, created);
+  send_json(res, 201, created_json(registry_.create(team, request)));
 }
 
 void ControlPlaneRoutes::get_sandbox(const httplib::Request& req, httplib::Response& res) {
