@@ -141,7 +141,8 @@ struct Server::Impl {
           return httplib::Server::HandlerResponse::Handled;
         }
       }
-      t_faults = req.path.starts_with("/_mock/") ? faults::Decision{} : faults.decide(facts_of(req));
+      const bool exempt = !faults.has_rules() || req.path.starts_with("/_mock/");
+      t_faults = exempt ? faults::Decision{} : faults.decide(facts_of(req));
       return faults::apply_before_routing(t_faults, req, res) ? httplib::Server::HandlerResponse::Handled
                                                               : httplib::Server::HandlerResponse::Unhandled;
     });

@@ -15,6 +15,7 @@ std::string FaultEngine::add(Rule rule) {
     if (existing.rule.id == rule.id) throw std::invalid_argument("a rule with id '" + rule.id + "' exists already");
   }
   rules_.push_back({std::move(rule), 0, 0});
+  rule_count_ = rules_.size();
   return rules_.back().rule.id;
 }
 
@@ -22,12 +23,14 @@ bool FaultEngine::remove(const std::string& id) {
   std::lock_guard lock(mutex_);
   const auto before = rules_.size();
   std::erase_if(rules_, [&](const RuleStatus& s) { return s.rule.id == id; });
+  rule_count_ = rules_.size();
   return rules_.size() != before;
 }
 
 void FaultEngine::clear() {
   std::lock_guard lock(mutex_);
   rules_.clear();
+  rule_count_ = 0;
 }
 
 std::vector<RuleStatus> FaultEngine::rules() const {

@@ -3,6 +3,7 @@
 // clock; the HTTP layer carries the decision out. All randomness comes from
 // one seeded generator, so the same seed and the same order of requests give
 // the same faults.
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -42,6 +43,8 @@ class FaultEngine {
   void reseed(std::uint64_t seed);
 
   Decision decide(const RequestFacts& facts);
+  // Lock-free, so the hot path can skip building facts when no rule exists.
+  bool has_rules() const { return rule_count_.load(std::memory_order_relaxed) > 0; }
 
  private:
   bool fires(RuleStatus& status);
@@ -50,6 +53,7 @@ class FaultEngine {
   mutable std::mutex mutex_;
   std::mt19937_64 rng_;
   std::vector<RuleStatus> rules_;
+  std::atomic<std::size_t> rule_count_{0};
   std::uint64_t next_id_ = 1;
 };
 

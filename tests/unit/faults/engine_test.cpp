@@ -106,7 +106,9 @@ TEST_F(Engine, LatencyAddsUpAndOneOtherActionWins) {
 }
 
 TEST_F(Engine, RulesCanBeListedRemovedAndReseeded) {
+  EXPECT_FALSE(engine_.has_rules());
   const auto id = engine_.add(rule(R"({"action": {"type": "hang"}})"));
+  EXPECT_TRUE(engine_.has_rules());
   EXPECT_EQ(id, "rule-1");
   EXPECT_THROW(engine_.add(rule(R"({"id": "rule-1", "action": {"type": "hang"}})")), std::invalid_argument);
   engine_.decide(get("/"));
@@ -114,6 +116,7 @@ TEST_F(Engine, RulesCanBeListedRemovedAndReseeded) {
   EXPECT_EQ(engine_.rules().at(0).matched, 0);
   EXPECT_TRUE(engine_.remove(id));
   EXPECT_FALSE(engine_.remove(id));
+  EXPECT_FALSE(engine_.has_rules());
   EXPECT_TRUE(engine_.decide(get("/")).empty());
 }
 
