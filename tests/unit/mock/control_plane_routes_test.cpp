@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mockserver/server.hpp"
+#include "expect_service_error.hpp"
 
 using nlohmann::json;
 
@@ -25,14 +26,6 @@ class Routes : public ::testing::Test {
     return json::parse(res->body)["sandboxID"];
   }
 
-  static void expect_error(const httplib::Result& res, int status) {
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->status, status) << res->body;
-    const auto body = json::parse(res->body, nullptr, false);
-    ASSERT_TRUE(body.is_object()) << res->body;
-    EXPECT_EQ(body["code"], status);
-    EXPECT_TRUE(body["message"].is_string() && !body["message"].get<std::string>().empty()) << res->body;
-  }
 
   ppio_mock::Server server_{{.max_body_bytes = 4096}};
   std::unique_ptr<httplib::Client> http_;
@@ -77,26 +70,26 @@ TEST_F(Routes, SecureCreateReturnsAnAccessToken) {
 }
 
 TEST_F(Routes, CreateRejectsBadInputInTheServiceShape) {
-  expect_error(create("{not json"), 400);
-  expect_error(create(R"({"timeout": 60})"), 400);                        // no templateID
-  expect_error(create(R"({"templateID": 42})"), 400);                     // mistyped
-  expect_error(create(R"({"templateID": "base", "timeout": "x"})"), 400);
-  expect_error(create(R"({"templateID": "base", "timeout": -5})"), 400);
-  expect_error(create(R"({"templateID": "base", "timeout": 999999})"), 400);
-  expect_error(create(R"({"templateID": "base", "metadata": {"k": 1}})"), 400);
-  expect_error(create("[1, 2]"), 400);
-  expect_error(create(R"({"templateID": "no-such-template"})"), 404);
-  expect_error(create(R"({"templateID": "base", "metadata": {"k": ")" + std::string(5000, 'x') + R"("}})"), 413);
+  expect_service_error(create("{not json"), 400);
+  expect_service_error(create(R"({"timeout": 60})"), 400);                        // no templateID
+  expect_service_error(create(R"({"templateID": 42})"), 400);                     // mistyped
+  expect_service_error(create(R"({"templateID": "base", "timeout": "x"})"), 400);
+  expect_service_error(create(R"({"templateID": "base", "timeout": -5})"), 400);
+  expect_service_error(create(R"({"templateID": "base", "timeout": 999999})"), 400);
+  expect_service_error(create(R"({"templateID": "base", "metadata": {"k": 1}})"), 400);
+  expect_service_error(create("[1, 2]"), 400);
+  expect_service_error(create(R"({"templateID": "no-such-template"})"), 404);
+  expect_service_error(create(R"({"templateID": "base", "metadata": {"k": ")" + std::string(5000, 'x') + R"("}})"), 413);
   EXPECT_EQ(server_.registry().size(), 0u);
 }
 
 TEST_F(Routes, MissingOrUnknownKeyIs401) {
   httplib::Client anonymous(server_.url());
-  expect_error(anonymous.Get("/v2/sandboxes"), 401);
-  expect_error(anonymous.Post("/sandboxes", R"({"templateID": "base"})", "application/json"), 401);
+  expect_service_error(anonymous.Get("/v2/sandboxes"), 401);
+  expect_service_error(anonymous.Post("/sandboxes", R"({"templateID": "base"})", "application/json"), 401);
   anonymous.set_default_headers({{"X-API-Key", "sk_unknown"}});
-  expect_error(anonymous.Get("/v2/sandboxes"), 401);
-  expect_error(anonymous.Delete("/sandboxes/iabc"), 401);
+  expect_service_error(anonymous.Get("/v2/sandboxes"), 401);
+  expect_service_error(anonymous.Delete("/sandboxes/iabc"), 401);
   EXPECT_EQ(server_.registry().size(), 0u);
 }
 
@@ -111,8 +104,8 @@ TEST_F(Routes, GetReturnsTheDetailAndUnknownIdIs404) {
   for (const char* field : {"startedAt", "endAt", "cpuCount", "memoryMB", "diskSizeMB", "envdVersion"}) {
     EXPECT_TRUE(body.contains(field)) << field;
   }
-  expect_error(http_->Get("/sandboxes/iunknown"), 404);
-  expect_error(http_->Get("/sandboxes/a-b-c"), 400);
+  expect_service_error(http_->Get("/sandboxes/iunknown"), 404);
+  expect_service_error(http_->Get("/sandboxes/a-b-c"), 400);
 }
 
 TEST_F(Routes, DeleteAnswers204ThenTheSandboxIsGone) {
@@ -120,8 +113,8 @@ TEST_F(Routes, DeleteAnswers204ThenTheSandboxIsGone) {
   auto res = http_->Delete("/sandboxes/" + id);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 204);
-  expect_error(http_->Get("/sandboxes/" + id), 404);
-  expect_error(http_->Delete("/sandboxes/" + id), 404);
+  expect_service_error(http_->Get("/sandboxes/" + id), 404);
+  expect_service_error(http_->Delete("/sandboxes/" + id), 404);
 }
 
 TEST_F(Routes, ListV2PagesWithNextTokenAndCountsRunning) {
@@ -149,12 +142,12 @@ TEST_F(Routes, ListV2FiltersByState) {
 }
 
 TEST_F(Routes, ListV2RejectsMalformedQueries) {
-  expect_error(http_->Get("/v2/sandboxes?metadata=novalue"), 400);
-  expect_error(http_->Get("/v2/sandboxes?metadata=a%3Db%3Dc"), 400);
-  expect_error(http_->Get("/v2/sandboxes?state=exploded"), 400);
-  expect_error(http_->Get("/v2/sandboxes?limit=0"), 400);
-  expect_error(http_->Get("/v2/sandboxes?limit=ten"), 400);
-  expect_error(http_->Get("/v2/sandboxes?nextToken=%21%21"), 400);
+  expect_service_error(http_->Get("/v2/sandboxes?metadata=novalue"), 400);
+  expect_service_error(http_->Get("/v2/sandboxes?metadata=a%3Db%3Dc"), 400);
+  expect_service_error(http_->Get("/v2/sandboxes?state=exploded"), 400);
+  expect_service_error(http_->Get("/v2/sandboxes?limit=0"), 400);
+  expect_service_error(http_->Get("/v2/sandboxes?limit=ten"), 400);
+  expect_service_error(http_->Get("/v2/sandboxes?nextToken=%21%21"), 400);
 }
 
 TEST_F(Routes, ListV2ClampsTheLimitToOneHundred) {
@@ -186,7 +179,7 @@ TEST_F(Routes, TemplatesListsTheFixtureTemplates) {
 }
 
 TEST_F(Routes, UnknownRouteIs404InTheServiceShape) {
-  expect_error(http_->Get("/no/such/route"), 404);
+  expect_service_error(http_->Get("/no/such/route"), 404);
   httplib::Client anonymous(server_.url());
   auto health = anonymous.Get("/health");
   ASSERT_TRUE(health);

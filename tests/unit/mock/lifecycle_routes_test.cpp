@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mockserver/server.hpp"
+#include "expect_service_error.hpp"
 
 using nlohmann::json;
 
@@ -26,13 +27,6 @@ class LifecycleRoutes : public ::testing::Test {
   }
   json detail() { return json::parse(http_->Get("/sandboxes/" + id_)->body); }
 
-  static void expect_error(const httplib::Result& res, int status) {
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->status, status) << res->body;
-    const auto body = json::parse(res->body, nullptr, false);
-    ASSERT_TRUE(body.is_object()) << res->body;
-    EXPECT_EQ(body["code"], status);
-  }
 
   ppio_mock::Server server_;
   std::unique_ptr<httplib::Client> http_;
@@ -45,41 +39,41 @@ TEST_F(LifecycleRoutes, TimeoutMovesEndAt) {
   EXPECT_EQ(ppio_sandbox::core::parse_rfc3339(d["endAt"].get<std::string>()) -
                 ppio_sandbox::core::parse_rfc3339(d["startedAt"].get<std::string>()),
             std::chrono::seconds(30));
-  expect_error(post("/timeout", "{}"), 400);
-  expect_error(post("/timeout", R"({"timeout": "soon"})"), 400);
-  expect_error(post("/timeout", R"({"timeout": -1})"), 400);
-  expect_error(post("/timeout", "nope"), 400);
-  expect_error(http_->Post("/sandboxes/iunknown/timeout", R"({"timeout": 30})", "application/json"), 404);
+  expect_service_error(post("/timeout", "{}"), 400);
+  expect_service_error(post("/timeout", R"({"timeout": "soon"})"), 400);
+  expect_service_error(post("/timeout", R"({"timeout": -1})"), 400);
+  expect_service_error(post("/timeout", "nope"), 400);
+  expect_service_error(http_->Post("/sandboxes/iunknown/timeout", R"({"timeout": 30})", "application/json"), 404);
 }
 
 TEST_F(LifecycleRoutes, RefreshAcceptsAnEmptyBody) {
   EXPECT_EQ(post("/refreshes")->status, 204);
   EXPECT_EQ(post("/refreshes", R"({"duration": 60})")->status, 204);
-  expect_error(post("/refreshes", R"({"duration": 4000})"), 400);
+  expect_service_error(post("/refreshes", R"({"duration": 4000})"), 400);
 }
 
 TEST_F(LifecycleRoutes, PauseThenConnectAnswers201AndConnectOnRunningAnswers200) {
   EXPECT_EQ(post("/pause")->status, 204);
   EXPECT_EQ(detail()["state"], "paused");
-  expect_error(post("/pause"), 409);
+  expect_service_error(post("/pause"), 409);
   auto resumed = post("/connect", R"({"timeout": 60})");
   ASSERT_TRUE(resumed);
   EXPECT_EQ(resumed->status, 201);
   EXPECT_EQ(json::parse(resumed->body)["sandboxID"], id_);
   EXPECT_EQ(post("/connect", R"({"timeout": 60})")->status, 200);
-  expect_error(post("/connect", "{}"), 400);
+  expect_service_error(post("/connect", "{}"), 400);
 }
 
 TEST_F(LifecycleRoutes, ResumeIs409WhileRunning) {
-  expect_error(post("/resume", R"({"timeout": 60})"), 409);
+  expect_service_error(post("/resume", R"({"timeout": 60})"), 409);
   ASSERT_EQ(post("/pause")->status, 204);
   EXPECT_EQ(post("/resume", R"({"timeout": 60})")->status, 201);
 }
 
 TEST_F(LifecycleRoutes, ExpiryOnTheVirtualClockRemovesTheSandbox) {
   server_.clock().advance(std::chrono::seconds(301));
-  expect_error(http_->Get("/sandboxes/" + id_), 404);
-  expect_error(post("/connect", R"({"timeout": 60})"), 404);
+  expect_service_error(http_->Get("/sandboxes/" + id_), 404);
+  expect_service_error(post("/connect", R"({"timeout": 60})"), 404);
 }
 
 TEST_F(LifecycleRoutes, LogsComeInBothShapes) {
@@ -94,9 +88,9 @@ TEST_F(LifecycleRoutes, LogsComeInBothShapes) {
   EXPECT_NE(v2["logs"][0]["message"].get<std::string>().find("paused"), std::string::npos);
   const auto searched = json::parse(http_->Get("/v2/sandboxes/" + id_ + "/logs?search=created")->body);
   EXPECT_EQ(searched["logs"].size(), 1u);
-  expect_error(http_->Get("/v2/sandboxes/" + id_ + "/logs?level=loud"), 400);
-  expect_error(http_->Get("/v2/sandboxes/" + id_ + "/logs?limit=-1"), 400);
-  expect_error(http_->Get("/sandboxes/iunknown/logs"), 404);
+  expect_service_error(http_->Get("/v2/sandboxes/" + id_ + "/logs?level=loud"), 400);
+  expect_service_error(http_->Get("/v2/sandboxes/" + id_ + "/logs?limit=-1"), 400);
+  expect_service_error(http_->Get("/sandboxes/iunknown/logs"), 404);
 }
 
 TEST_F(LifecycleRoutes, MetricsHaveTheContractFields) {
@@ -114,7 +108,7 @@ TEST_F(LifecycleRoutes, TemplateAliasLookup) {
   const auto res = http_->Get("/templates/aliases/code-interpreter-v1");
   ASSERT_EQ(res->status, 200);
   EXPECT_TRUE(json::parse(res->body)["templateID"].is_string());
-  expect_error(http_->Get("/templates/aliases/nope"), 404);
+  expect_service_error(http_->Get("/templates/aliases/nope"), 404);
 }
 
 }  // namespace

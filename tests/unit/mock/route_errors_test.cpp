@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mockserver/server.hpp"
+#include "expect_service_error.hpp"
 
 using nlohmann::json;
 
@@ -52,38 +53,30 @@ class RouteErrors : public ::testing::Test {
     return http.Post(path, route.body, "application/json");
   }
 
-  static void expect_error(const httplib::Result& res, int status, const std::string& what) {
-    ASSERT_TRUE(res) << what;
-    EXPECT_EQ(res->status, status) << what << ": " << res->body;
-    const auto body = json::parse(res->body, nullptr, false);
-    ASSERT_TRUE(body.is_object()) << what << ": " << res->body;
-    EXPECT_EQ(body["code"], status) << what;
-    EXPECT_TRUE(body["message"].is_string()) << what;
-  }
 
   ppio_mock::Server server_;
 };
 
 TEST_F(RouteErrors, EveryRouteWantsAKnownApiKey) {
   for (const auto& route : kSandboxRoutes) {
-    expect_error(send(route, "iabc", ""), 401, route.method + " " + route.path + " without a key");
-    expect_error(send(route, "iabc", "sk_wrong"), 401, route.method + " " + route.path + " with a wrong key");
+    expect_service_error(send(route, "iabc", ""), 401, route.method + " " + route.path + " without a key");
+    expect_service_error(send(route, "iabc", "sk_wrong"), 401, route.method + " " + route.path + " with a wrong key");
   }
   for (const auto& route : kOtherRoutes) {
-    expect_error(send(route, "", ""), 401, route.method + " " + route.path + " without a key");
+    expect_service_error(send(route, "", ""), 401, route.method + " " + route.path + " without a key");
   }
   EXPECT_EQ(server_.registry().size(), 0u);
 }
 
 TEST_F(RouteErrors, EverySandboxRouteAnswers404ForAnUnknownId) {
   for (const auto& route : kSandboxRoutes) {
-    expect_error(send(route, "iunknown", ppio_mock::kDefaultApiKey), 404, route.method + " " + route.path);
+    expect_service_error(send(route, "iunknown", ppio_mock::kDefaultApiKey), 404, route.method + " " + route.path);
   }
 }
 
 TEST_F(RouteErrors, EverySandboxRouteAnswers400ForAMalformedId) {
   for (const auto& route : kSandboxRoutes) {
-    expect_error(send(route, "a-b-c", ppio_mock::kDefaultApiKey), 400, route.method + " " + route.path);
+    expect_service_error(send(route, "a-b-c", ppio_mock::kDefaultApiKey), 400, route.method + " " + route.path);
   }
 }
 
@@ -103,15 +96,15 @@ TEST_F(RouteErrors, MalformedOrMistypedBodiesAre400AndChangeNothing) {
   };
   for (const auto& [suffix, bodies] : cases) {
     for (const auto& body : bodies) {
-      expect_error(http.Post(("/sandboxes/" + id + suffix).c_str(), body, "application/json"), 400,
+      expect_service_error(http.Post(("/sandboxes/" + id + suffix).c_str(), body, "application/json"), 400,
                    suffix + " with body " + body);
     }
   }
   EXPECT_EQ(http.Get("/sandboxes/" + id)->body, before);  // nothing moved
 
-  expect_error(http.Get("/sandboxes?metadata=broken"), 400, "v1 list with a malformed filter");
-  expect_error(http.Get("/sandboxes/" + id + "/logs?start=yesterday"), 400, "logs with a bad start");
-  expect_error(http.Get("/v2/sandboxes/" + id + "/logs?direction=sideways"), 400, "logs with a bad direction");
+  expect_service_error(http.Get("/sandboxes?metadata=broken"), 400, "v1 list with a malformed filter");
+  expect_service_error(http.Get("/sandboxes/" + id + "/logs?start=yesterday"), 400, "logs with a bad start");
+  expect_service_error(http.Get("/v2/sandboxes/" + id + "/logs?direction=sideways"), 400, "logs with a bad direction");
 }
 
 }  // namespace
