@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mockserver/server.hpp"
@@ -59,6 +60,28 @@ double run_wrk(const std::string& url, int seconds, int connections) {
   return std::stod(m[1]);
 }
 
+// CPU seconds this process (the servers; wrk runs apart) has used so far.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+struct LoadFigures {
+  double requests_per_second = -1;
+  double cpu_us_per_request = 0;  // server CPU, user + system
+};
+
+LoadFigures measure(const std::string& url, int seconds, int connections) {
+  const double cpu_before = process_cpu_seconds();
+  LoadFigures figures;
+  figures.requests_per_second = run_wrk(url, seconds, connections);
+  const double requests = figures.requests_per_second * seconds;
+  if (requests > 0) figures.cpu_us_per_request = (process_cpu_seconds() - cpu_before) * 1e6 / requests;
+  return figures;
+}
+
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
@@ -94,13 +117,18 @@ int main(int argc, char** argv) {
   int sandboxes = 10'000;
   int seconds = 5;
   int connections = 16;
+  int threads = 8;
   CLI::App app{"control_plane_load: prints load, paging and memory figures for the fake control plane"};
   app.add_option("--sandboxes", sandboxes, "Sandboxes in the registry")->capture_default_str();
   app.add_option("--seconds", seconds, "Length of each wrk run")->capture_default_str();
   app.add_option("--connections", connections, "wrk keep-alive connections")->capture_default_str();
+  app.add_option("--threads", threads, "HTTP worker threads, the same for the fake and the bare handler")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  ppio_mock::Server fake;
+  ppio_mock::ServerConfig config;
+  config.http_threads = threads;
+  ppio_mock::Server fake(config);
   fake.start();
   const long rss_before = resident_bytes();
   const auto ids = fill(fake, sandboxes);
@@ -110,6 +138,7 @@ int main(int argc, char** argv) {
   const std::string body = nlohmann::json(fake.registry().get(ppio_mock::kDefaultTeam, ids[ids.size() / 2]).info).dump();
   httplib::Server bare;
   bare.set_tcp_nodelay(true);
+  bare.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   bare.Get(R"(/sandboxes/([^/]+))", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(body, "application/json");
   });
@@ -117,8 +146,10 @@ int main(int argc, char** argv) {
   std::thread bare_thread([&] { bare.listen_after_bind(); });
 
   const std::string target = "/sandboxes/" + ids[ids.size() / 2];
-  const double fake_rps = run_wrk(fake.url() + target, seconds, connections);
-  const double bare_rps = run_wrk("http://127.0.0.1:" + std::to_string(bare_port) + target, seconds, connections);
+  const auto fake_load = measure(fake.url() + target, seconds, connections);
+  const auto bare_load = measure("http://127.0.0.1:" + std::to_string(bare_port) + target, seconds, connections);
+  const double fake_rps = fake_load.requests_per_second;
+  const double bare_rps = bare_load.requests_per_second;
   bare.stop();
   bare_thread.join();
 
@@ -131,6 +162,8 @@ int main(int argc, char** argv) {
   std::printf("registry: %d sandboxes\n", sandboxes);
   std::printf("GET /sandboxes/{id}: fake %.0f req/s, bare cpp-httplib %.0f req/s, ratio %.2f\n", fake_rps, bare_rps,
               fake_rps / bare_rps);
+  std::printf("server CPU per request: fake %.1f us, bare cpp-httplib %.1f us\n", fake_load.cpu_us_per_request,
+              bare_load.cpu_us_per_request);
   std::printf("paging /v2/sandboxes limit=100: %d pages in %.1f ms (%.2f ms per page)\n", paging.pages,
               paging.total_ms, paging.total_ms / paging.pages);
   std::printf("paging at %d sandboxes: %d pages in %.1f ms (%.2f ms per page): per-page cost ratio %.2f\n",

@@ -135,10 +135,7 @@ void ControlPlaneRoutes::mount(httplib::Server& server) {
   server.Get(R"(/sandboxes/([^/]+)/metrics)", bind(&ControlPlaneRoutes::metrics));
   server.Get("/templates", bind(&ControlPlaneRoutes::list_templates));
   server.Get(R"(/templates/aliases/([^/]+))", bind(&ControlPlaneRoutes::template_by_alias));
-  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 200;
-    res.set_content("Health check successful", "text/plain");
-  });
+  // GET /health is envd's route: it answers for the control plane too (200) when no sandbox is named.
 }
 
 void ControlPlaneRoutes::create_sandbox(const httplib::Request& req, httplib::Response& res) {

@@ -2,43 +2,45 @@
 
 namespace ppio_mock::state {
 
-Timestamp VirtualClock::read_locked() const {
-  return frozen_ ? frozen_at_ : std::chrono::system_clock::now() + offset_;
-}
+namespace {
+
+Timestamp::rep real_ticks() { return Timestamp(std::chrono::system_clock::now()).time_since_epoch().count(); }
+
+}  // namespace
 
 Timestamp VirtualClock::now() const {
-  std::lock_guard lock(mutex_);
-  return read_locked();
+  const Ticks frozen_at = frozen_at_.load(std::memory_order_acquire);
+  const Ticks ticks = frozen_at != kRunning ? frozen_at : real_ticks() + offset_.load(std::memory_order_acquire);
+  return Timestamp(Timestamp::duration(ticks));
 }
 
-bool VirtualClock::frozen() const {
-  std::lock_guard lock(mutex_);
-  return frozen_;
-}
+bool VirtualClock::frozen() const { return frozen_at_.load(std::memory_order_acquire) != kRunning; }
 
 void VirtualClock::freeze() {
-  std::lock_guard lock(mutex_);
-  frozen_at_ = read_locked();
-  frozen_ = true;
+  std::lock_guard lock(write_mutex_);
+  frozen_at_.store(now().time_since_epoch().count(), std::memory_order_release);
 }
 
 void VirtualClock::unfreeze() {
-  std::lock_guard lock(mutex_);
-  if (!frozen_) return;
-  offset_ = frozen_at_ - std::chrono::system_clock::now();
-  frozen_ = false;
+  std::lock_guard lock(write_mutex_);
+  const Ticks frozen_at = frozen_at_.load(std::memory_order_acquire);
+  if (frozen_at == kRunning) return;
+  offset_.store(frozen_at - real_ticks(), std::memory_order_release);
+  frozen_at_.store(kRunning, std::memory_order_release);
 }
 
 void VirtualClock::set(Timestamp t) {
-  std::lock_guard lock(mutex_);
-  if (frozen_) frozen_at_ = t;
-  else offset_ = t - std::chrono::system_clock::now();
+  std::lock_guard lock(write_mutex_);
+  const Ticks ticks = t.time_since_epoch().count();
+  if (frozen()) frozen_at_.store(ticks, std::memory_order_release);
+  else offset_.store(ticks - real_ticks(), std::memory_order_release);
 }
 
 void VirtualClock::advance(std::chrono::milliseconds by) {
-  std::lock_guard lock(mutex_);
-  if (frozen_) frozen_at_ += by;
-  else offset_ += by;
+  std::lock_guard lock(write_mutex_);
+  const Ticks delta = std::chrono::duration_cast<Timestamp::duration>(by).count();
+  if (frozen()) frozen_at_.fetch_add(delta, std::memory_order_acq_rel);
+  else offset_.fetch_add(delta, std::memory_order_acq_rel);
 }
 
 }  // namespace ppio_mock::state

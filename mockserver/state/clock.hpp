@@ -1,7 +1,10 @@
 #pragma once
 // The fake's notion of "now". Real time by default; tests freeze, set or
 // advance it so that lifecycle behaviour is checked without sleeping.
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <mutex>
 
 #include "ppio_sandbox/core/time.hpp"
@@ -23,12 +26,15 @@ class VirtualClock {
   void advance(std::chrono::milliseconds by);
 
  private:
-  Timestamp read_locked() const;
+  using Ticks = Timestamp::rep;
+  static constexpr Ticks kRunning = std::numeric_limits<Ticks>::min();
 
-  mutable std::mutex mutex_;
-  bool frozen_ = false;
-  Timestamp frozen_at_{};
-  std::chrono::system_clock::duration offset_{0};
+  // Every request reads the clock several times, so reads take no lock: one
+  // atomic says frozen-at (or kRunning), the other the offset from real time.
+  // Writers serialise on the mutex and publish the offset before unfreezing.
+  std::mutex write_mutex_;
+  std::atomic<Ticks> frozen_at_{kRunning};
+  std::atomic<Ticks> offset_{0};
 };
 
 }  // namespace ppio_mock::state

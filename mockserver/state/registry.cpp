@@ -74,14 +74,14 @@ class Registry::Session {
 
  private:
   Registry& registry_;
-  std::unique_lock<std::mutex> lock_;
+  std::unique_lock<std::shared_mutex> lock_;
 };
 
 Registry::Registry(VirtualClock& clock, TemplateCatalog templates, RegistryOptions options)
     : clock_(clock), templates_(std::move(templates)), options_(std::move(options)), rng_(options_.seed) {}
 
 std::size_t Registry::size() const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
   return sandboxes_.size();
 }
 
@@ -136,16 +136,23 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
   return sandboxes_[id] = std::move(record);
 }
 
-SandboxRecord Registry::get(const std::string& team, const std::string& sandbox_id) {
+template <typename Read>
+auto Registry::read_after_expiry(Read read) {
+  {
+    std::shared_lock lock(mutex_);
+    if (!expiry_due_locked()) return read();
+  }
   Session session(*this);
   expire_due_locked();
-  return find_locked(team, sandbox_id);
+  return read();
+}
+
+SandboxRecord Registry::get(const std::string& team, const std::string& sandbox_id) {
+  return read_after_expiry([&] { return find_locked(team, sandbox_id); });
 }
 
 SandboxInfo Registry::info(const std::string& team, const std::string& sandbox_id) {
-  Session session(*this);
-  expire_due_locked();
-  return find_locked(team, sandbox_id).info;
+  return read_after_expiry([&] { return find_locked(team, sandbox_id).info; });
 }
 
 void Registry::kill(const std::string& team, const std::string& sandbox_id) {
@@ -275,13 +282,13 @@ void Registry::append_log(const std::string& sandbox_id, std::string level, std:
 }
 
 std::optional<SandboxRecord> Registry::lookup(const std::string& sandbox_id) {
-  Session session(*this);
-  expire_due_locked();
-  try {
-    if (auto* record = find_any_locked(sandbox_id)) return *record;
-  } catch (const ServiceError&) {
-  }
-  return std::nullopt;
+  return read_after_expiry([&]() -> std::optional<SandboxRecord> {
+    try {
+      if (auto* record = find_any_locked(sandbox_id)) return *record;
+    } catch (const ServiceError&) {
+    }
+    return std::nullopt;
+  });
 }
 
 void Registry::expire_due() {
@@ -385,6 +392,10 @@ void Registry::remove_locked(std::string sandbox_id) {  // by value: callers pas
   if (order.empty()) order_by_team_.erase(it->second.team);
   sandboxes_.erase(it);
   changed_locked(sandbox_id, SandboxEvent::removed);
+}
+
+bool Registry::expiry_due_locked() const {
+  return !deadlines_.empty() && deadlines_.begin()->first <= clock_.now();
 }
 
 void Registry::expire_due_locked() {

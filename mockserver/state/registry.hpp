@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -130,6 +131,11 @@ class Registry {
   };
 
   void expire_due_locked();
+  bool expiry_due_locked() const;
+  // Runs `read` under a shared lock when no expiry is due, else under the
+  // exclusive lock after applying the expiries: GETs do not queue behind each other.
+  template <typename Read>
+  auto read_after_expiry(Read read);
   void set_end_locked(SandboxRecord& record, Timestamp end_at);
   void check_timeout(int seconds) const;
   SandboxRecord& find_running_locked(const std::string& team, const std::string& sandbox_id);
@@ -145,7 +151,8 @@ class Registry {
   VirtualClock& clock_;
   TemplateCatalog templates_;
   RegistryOptions options_;
-  mutable std::mutex mutex_;
+  // Reads that find no expiry due share it; everything else holds it alone.
+  mutable std::shared_mutex mutex_;
   std::mt19937_64 rng_;
   std::unordered_map<std::string, SandboxRecord> sandboxes_;
   std::map<std::string, std::set<OrderKey>> order_by_team_;

@@ -68,17 +68,20 @@ void from_json(const json& j, CreatedSandbox& v) {
 }
 
 void to_json(json& j, const SandboxInfo& v) {
-  j = json{{"templateID", v.template_id},
-           {"sandboxID", v.sandbox_id},
-           {"clientID", v.client_id},
-           {"startedAt", format_rfc3339(v.started_at)},
-           {"endAt", format_rfc3339(v.end_at)},
-           {"cpuCount", v.cpu_count},
-           {"memoryMB", v.memory_mb},
-           {"diskSizeMB", v.disk_size_mb},
-           {"state", to_string(v.state)},
-           {"envdVersion", v.envd_version},
-           {"metadata", v.metadata}};
+  // Field by field: the fake serves this on every GET, and an initializer
+  // list copies each value twice.
+  j = json::object();
+  j["templateID"] = v.template_id;
+  j["sandboxID"] = v.sandbox_id;
+  j["clientID"] = v.client_id;
+  j["startedAt"] = format_rfc3339(v.started_at);
+  j["endAt"] = format_rfc3339(v.end_at);
+  j["cpuCount"] = v.cpu_count;
+  j["memoryMB"] = v.memory_mb;
+  j["diskSizeMB"] = v.disk_size_mb;
+  j["state"] = to_string(v.state);
+  j["envdVersion"] = v.envd_version;
+  j["metadata"] = v.metadata;
   jf::write_if(j, "alias", v.alias);
   jf::write_if(j, "envdAccessToken", v.envd_access_token);
   jf::write_if(j, "domain", v.domain);
