@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <thread>
 
+#include "mockserver/faults/http_faults.hpp"
+#include "mockserver/state/service_error.hpp"
 #include "ppio_sandbox/core/base64.hpp"
 #include "ppio_sandbox/core/connect.hpp"
 #include "ppio_sandbox/core/envd_models.hpp"
@@ -20,6 +23,37 @@ using ppio_sandbox::core::connect::Code;
 using exec::FsError;
 namespace connect = ppio_sandbox::core::connect;
 namespace models = ppio_sandbox::core::envd;
+
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  // Waits up to `timeout` for messages and appends them. True when the stream is
+  // over (after its last message was handed out).
+  virtual bool wait(std::vector<json>& messages, std::chrono::milliseconds timeout) = 0;
+  virtual std::optional<connect::Error> end_error() const = 0;
+  virtual json keepalive() const = 0;
+};
+
+// One envelope of a stream; events count towards a stream_cut, keepalives and the end do not.
+struct Frame {
+  std::string bytes;
+  bool event = false;
+  bool end = false;
+};
+
+struct FramesSent {
+  int frames = 0;
+  int events = 0;
+};
+
+struct StreamFaults {
+  std::optional<int> cut_after_events;             // stream_cut
+  std::optional<std::chrono::milliseconds> kill_after;  // kill_sandbox
+  std::vector<faults::LatencyDistribution> frame_latencies;
+  std::string team;
+  std::string sandbox_id;
+  bool empty() const { return !cut_after_events && !kill_after && frame_latencies.empty(); }
+};
 
 // What one admitted envd request works on.
 struct EnvdRoutes::Call {
@@ -145,6 +179,106 @@ models::ProcessSelector selector_of(const json& body) {
   return selector;
 }
 
+class ProcessSource : public StreamSource {
+ public:
+  explicit ProcessSource(std::shared_ptr<exec::Subscription> subscription) : subscription_(std::move(subscription)) {}
+  bool wait(std::vector<json>& messages, std::chrono::milliseconds timeout) override {
+    std::deque<models::ProcessEvent> events;
+    const bool done = subscription_->wait(events, timeout);
+    for (const auto& event : events) messages.push_back(models::process_stream_message(event));
+    return done;
+  }
+  std::optional<connect::Error> end_error() const override { return subscription_->end_error(); }
+  json keepalive() const override { return models::process_stream_message(models::KeepaliveEvent{}); }
+
+ private:
+  std::shared_ptr<exec::Subscription> subscription_;
+};
+
+// The watched directory's path of an event; its entry when the watcher asked for entries.
+json watch_event_json(const exec::Watcher& watcher, const exec::SandboxFs& fs, const models::FilesystemEvent& event) {
+  json j = event;
+  const bool has_entry = event.type == models::EventType::create || event.type == models::EventType::write ||
+                         event.type == models::EventType::chmod;
+  if (watcher.request().include_entry && has_entry) {
+    const auto& dir = watcher.request().path;
+    try {
+      j["entry"] = fs.stat(dir == "/" ? "/" + event.name : dir + "/" + event.name);
+    } catch (const FsError&) {
+      // Gone again before it could be looked at: the event goes without its entry.
+    }
+  }
+  return j;
+}
+
+// WatchDir: {"start":{}} first, then each event; it ends when the sandbox goes or at
+// Connect-Timeout-Ms. The watch stops when the stream does.
+class WatchSource : public StreamSource {
+ public:
+  WatchSource(exec::WatchTable& table, std::shared_ptr<exec::Watcher> watcher, std::shared_ptr<exec::SandboxFs> fs,
+              std::optional<std::chrono::milliseconds> timeout)
+      : table_(table), watcher_(std::move(watcher)), fs_(std::move(fs)) {
+    if (timeout) deadline_ = std::chrono::steady_clock::now() + *timeout;
+  }
+  ~WatchSource() override { table_.stop(watcher_); }
+  WatchSource(const WatchSource&) = delete;
+  WatchSource& operator=(const WatchSource&) = delete;
+
+  bool wait(std::vector<json>& messages, std::chrono::milliseconds timeout) override {
+    if (!started_) {
+      started_ = true;
+      messages.push_back(json{{"start", json::object()}});
+      return false;
+    }
+    if (deadline_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= *deadline_) return deadline_hit_ = true;
+      timeout = std::min(timeout, std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - now));
+    }
+    std::vector<models::FilesystemEvent> events;
+    const bool closed = watcher_->wait(events, timeout);
+    for (const auto& event : events) messages.push_back(json{{"filesystem", watch_event_json(*watcher_, *fs_, event)}});
+    return closed;
+  }
+  std::optional<connect::Error> end_error() const override {
+    if (deadline_hit_) return connect::Error{Code::deadline_exceeded, "the watch reached its deadline"};
+    return connect::Error{Code::unavailable, "the sandbox was stopped"};
+  }
+  json keepalive() const override { return json{{"keepalive", json::object()}}; }
+
+ private:
+  exec::WatchTable& table_;
+  std::shared_ptr<exec::Watcher> watcher_;
+  std::shared_ptr<exec::SandboxFs> fs_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool started_ = false;
+  bool deadline_hit_ = false;
+};
+
+exec::Watcher::Request watch_request(const std::string& sandbox_id, const std::string& home, const json& body) {
+  exec::Watcher::Request request;
+  request.sandbox_id = sandbox_id;
+  request.path = exec::normalize_path(required_string(body, {"path"}), home);
+  ppio_sandbox::core::json_fields::read(body, {"recursive"}, request.recursive);
+  ppio_sandbox::core::json_fields::read(body, {"includeEntry", "include_entry"}, request.include_entry);
+  return request;
+}
+
+std::string command_line(const models::ProcessConfig& process) {
+  std::string line = process.cmd;
+  for (const auto& arg : process.args) line += " " + arg;
+  return line;
+}
+
+// In short steps, so a stopping server is not held up by a long injected delay.
+void sleep_unless_stopping(double ms, const std::atomic<bool>& stopping) {
+  using Clock = std::chrono::steady_clock;
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(ms));
+  while (!stopping && Clock::now() < until) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
+  }
+}
+
 bool write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     const auto n = ::write(fd, data, size);
@@ -200,6 +334,7 @@ void EnvdRoutes::shutdown() {
 void EnvdRoutes::on_sandbox_event(const std::string& sandbox_id, state::SandboxEvent event) {
   if (event == state::SandboxEvent::paused || event == state::SandboxEvent::removed) {
     processes_.kill_sandbox(sandbox_id);
+    watches_.close_sandbox(sandbox_id);
   }
   if (event == state::SandboxEvent::removed) dirs_.remove(sandbox_id);
 }
@@ -390,11 +525,18 @@ httplib::Server::Handler EnvdRoutes::rpc_route(const std::string& service) {
       if (req.body.size() > max_rpc_body_) throw FsError(Code::resource_exhausted, "request message too large");
       const json body = request_message(req, streaming);
       if (streaming) {
-        std::shared_ptr<exec::Subscription> subscription;
-        if (service == "process.Process" && method == "Start") subscription = process_start(call, body, req);
-        else if (service == "process.Process" && method == "Connect") subscription = process_connect(call, body);
-        else throw FsError(Code::unimplemented, service + "/" + method + " is not implemented by the fake");
-        return stream(res, std::move(subscription), keepalive_interval(req));
+        std::shared_ptr<StreamSource> source;
+        if (service == "process.Process" && method == "Start") {
+          if (command_faults(call, body, req, res)) return;
+          source = std::make_shared<ProcessSource>(process_start(call, body, req));
+        } else if (service == "process.Process" && method == "Connect") {
+          source = std::make_shared<ProcessSource>(process_connect(call, body));
+        } else if (service == "filesystem.Filesystem" && method == "WatchDir") {
+          source = fs_watch_dir(call, body, req);
+        } else {
+          throw FsError(Code::unimplemented, service + "/" + method + " is not implemented by the fake");
+        }
+        return stream(res, std::move(source), keepalive_interval(req), stream_faults(call));
       }
       using Unary = json (EnvdRoutes::*)(Call&, const json&);
       static const std::map<std::string, Unary> unary = {
@@ -408,6 +550,9 @@ httplib::Server::Handler EnvdRoutes::rpc_route(const std::string& service) {
           {"filesystem.Filesystem/Move", &EnvdRoutes::fs_move},
           {"filesystem.Filesystem/ListDir", &EnvdRoutes::fs_list_dir},
           {"filesystem.Filesystem/Remove", &EnvdRoutes::fs_remove},
+          {"filesystem.Filesystem/CreateWatcher", &EnvdRoutes::fs_create_watcher},
+          {"filesystem.Filesystem/GetWatcherEvents", &EnvdRoutes::fs_get_watcher_events},
+          {"filesystem.Filesystem/RemoveWatcher", &EnvdRoutes::fs_remove_watcher},
       };
       const auto it = unary.find(service + "/" + method);
       if (it == unary.end()) throw FsError(Code::unimplemented, service + "/" + method + " is not implemented by the fake");
@@ -433,41 +578,118 @@ void EnvdRoutes::streaming_error_or_unary(httplib::Response& res, bool streaming
   res.set_content(connect::encode_end_stream(error), "application/connect+json");
 }
 
-void EnvdRoutes::stream(httplib::Response& res, std::shared_ptr<exec::Subscription> subscription,
-                        std::chrono::milliseconds keepalive) {
+bool EnvdRoutes::command_faults(const Call& call, const json& body, const httplib::Request& req,
+                                httplib::Response& res) {
+  if (faults_ == nullptr || !faults_->has_rules()) return false;
+  const auto request = body.get<models::StartRequest>();
+  // The sandbox's own team: envd traffic carries no API key to tell it.
+  const auto late = faults_->decide_command({.method = req.method,
+                                             .path = req.path,
+                                             .sandbox = call.id,
+                                             .team = call.record.team,
+                                             .rpc = "process.Process/Start",
+                                             .command = command_line(request.process)});
+  if (late.empty()) return false;
+  faults::current_decision().merge(late);
+  return faults::apply_before_routing(late, req, res);
+}
+
+StreamFaults EnvdRoutes::stream_faults(const Call& call) const {
+  const auto& decision = faults::current_decision();
+  StreamFaults out;
+  out.team = call.record.team;
+  out.sandbox_id = call.id;
+  if (faults_ != nullptr) out.frame_latencies = decision.latencies;
+  if (decision.action && decision.action->type == faults::Action::Type::stream_cut) {
+    out.cut_after_events = decision.action->after_events;
+  }
+  if (decision.action && decision.action->type == faults::Action::Type::kill_sandbox) {
+    out.kill_after = std::chrono::milliseconds(decision.action->after_ms);
+  }
+  return out;
+}
+
+void EnvdRoutes::kill_for_fault(const std::string& team, const std::string& sandbox_id) {
+  try {
+    registry_.kill(team, sandbox_id);  // as an expiry: processes end, files go, envd answers 502
+  } catch (const state::ServiceError&) {
+    // Gone already (killed or expired meanwhile): nothing left to kill.
+  }
+}
+
+void EnvdRoutes::stream(httplib::Response& res, std::shared_ptr<StreamSource> source,
+                        std::chrono::milliseconds keepalive, StreamFaults faults) {
   using Clock = std::chrono::steady_clock;
   res.status = 200;
+  std::optional<Clock::time_point> kill_at;
+  if (faults.kill_after) kill_at = Clock::now() + *faults.kill_after;
   res.set_chunked_content_provider(
       "application/connect+json",
-      [this, subscription, keepalive, last_sent = Clock::now()](std::size_t, httplib::DataSink& sink) mutable {
-        std::deque<models::ProcessEvent> events;
+      [this, source, keepalive, faults = std::move(faults), kill_at, last_sent = Clock::now(),
+       sent = FramesSent{}](std::size_t, httplib::DataSink& sink) mutable {
+        std::vector<json> messages;
         bool done = false;
         bool stopped = false;
         // Short waits, so a stopping server is never held up by a quiet stream.
-        while (events.empty() && !done) {
+        while (messages.empty() && !done) {
           if (stopping_) {
             stopped = true;
             break;
           }
           const auto now = Clock::now();
+          if (kill_at && now >= *kill_at) {
+            kill_for_fault(faults.team, faults.sandbox_id);  // the stream then ends with `unavailable`
+            kill_at.reset();
+          }
           if (now >= last_sent + keepalive) break;
-          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(last_sent + keepalive - now);
-          done = subscription->wait(events, std::min(left, std::chrono::milliseconds(200)));
+          auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(last_sent + keepalive - now),
+                               std::chrono::milliseconds(200));
+          if (kill_at) wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(*kill_at - now));
+          done = source->wait(messages, wait);
         }
-        std::string out;
-        for (const auto& event : events) out += connect::encode_message(models::process_stream_message(event));
+        if (done && kill_at) {
+          kill_for_fault(faults.team, faults.sandbox_id);  // the command ended before after_ms
+          kill_at.reset();
+        }
+        std::vector<Frame> frames;
+        for (const auto& message : messages) frames.push_back({connect::encode_message(message), true, false});
         if (stopped) {
-          out += connect::encode_end_stream(connect::Error{Code::unavailable, "the server is stopping"});
+          frames.push_back({connect::encode_end_stream(connect::Error{Code::unavailable, "the server is stopping"}), false, true});
         } else if (done) {
-          out += connect::encode_end_stream(subscription->end_error());
-        } else if (events.empty()) {
-          out += connect::encode_message(models::process_stream_message(models::KeepaliveEvent{}));
+          frames.push_back({connect::encode_end_stream(source->end_error()), false, true});
+        } else if (messages.empty()) {
+          frames.push_back({connect::encode_message(source->keepalive()), false, false});
         }
-        if (!sink.write(out.data(), out.size())) return false;  // the client left; the process lives on
+        // False: the client left (the process lives on), or a stream_cut dropped the connection.
+        if (!write_frames(sink, frames, faults, sent)) return false;
         last_sent = Clock::now();
         if (done || stopped) sink.done();
         return true;
       });
+}
+
+bool EnvdRoutes::write_frames(httplib::DataSink& sink, const std::vector<Frame>& frames, const StreamFaults& faults,
+                              FramesSent& sent) const {
+  if (faults.empty()) {  // the usual case: one write
+    std::string out;
+    for (const auto& frame : frames) out += frame.bytes;
+    return sink.write(out.data(), out.size());
+  }
+  for (const auto& frame : frames) {
+    // A cut stream ends without its end frame: returning false drops the connection.
+    if (faults.cut_after_events && (frame.end || (frame.event && sent.events >= *faults.cut_after_events))) {
+      return false;
+    }
+    if (sent.frames > 0) {
+      double ms = 0;
+      for (const auto& latency : faults.frame_latencies) ms += faults_->sample_ms(latency);
+      sleep_unless_stopping(ms, stopping_);
+    }
+    if (!sink.write(frame.bytes.data(), frame.bytes.size())) return false;
+    ++sent.frames;
+    sent.events += frame.event ? 1 : 0;
+  }
+  return true;
 }
 
 void EnvdRoutes::mount(httplib::Server& server) {
@@ -523,9 +745,7 @@ std::shared_ptr<exec::Subscription> EnvdRoutes::process_start(Call& call, const 
   params.timeout = connect_timeout(req);
   params.launch = executor_->prepare(*call.fs, command);
   auto subscription = processes_.start(std::move(params));
-  std::string line = "process started: " + command.cmd;
-  for (const auto& arg : command.args) line += " " + arg;
-  registry_.append_log(call.id, "info", line);
+  registry_.append_log(call.id, "info", "process started: " + command_line(request.process));
   return subscription;
 }
 
@@ -594,6 +814,32 @@ json EnvdRoutes::fs_list_dir(Call& call, const json& body) {
 
 json EnvdRoutes::fs_remove(Call& call, const json& body) {
   call.fs->remove(exec::normalize_path(required_string(body, {"path"}), call.home));
+  return json::object();
+}
+
+std::shared_ptr<StreamSource> EnvdRoutes::fs_watch_dir(Call& call, const json& body, const httplib::Request& req) {
+  auto request = watch_request(call.id, call.home, body);
+  const auto timeout = connect_timeout(req);
+  const int dir = call.fs->open_dir(request.path);
+  auto watcher = watches_.watch(std::move(request), dir);
+  return std::make_shared<WatchSource>(watches_, std::move(watcher), call.fs, timeout);
+}
+
+json EnvdRoutes::fs_create_watcher(Call& call, const json& body) {
+  auto request = watch_request(call.id, call.home, body);
+  const int dir = call.fs->open_dir(request.path);
+  return json{{"watcherId", watches_.create(std::move(request), dir)}};
+}
+
+json EnvdRoutes::fs_get_watcher_events(Call& call, const json& body) {
+  const auto watcher = watches_.find(call.id, required_string(body, {"watcherId", "watcher_id"}));
+  json events = json::array();
+  for (const auto& event : watcher->drain()) events.push_back(watch_event_json(*watcher, *call.fs, event));
+  return json{{"events", events}};
+}
+
+json EnvdRoutes::fs_remove_watcher(Call& call, const json& body) {
+  watches_.remove(call.id, required_string(body, {"watcherId", "watcher_id"}));
   return json::object();
 }
 

@@ -15,6 +15,8 @@
 #include "mockserver/envd/sandbox_dirs.hpp"
 #include "mockserver/exec/executor.hpp"
 #include "mockserver/exec/process_table.hpp"
+#include "mockserver/exec/watch_table.hpp"
+#include "mockserver/faults/engine.hpp"
 #include "mockserver/state/registry.hpp"
 
 namespace ppio_mock::envd {
@@ -31,6 +33,13 @@ std::optional<std::string> routed_sandbox_id(const httplib::Request& req);
 // POST /files (plain or prefixed): the one route whose body may exceed the control plane's limit.
 bool is_file_upload(const httplib::Request& req);
 
+// What a server stream sends (a process's events, a watcher's), and the fault
+// actions to carry out on it; defined in envd_routes.cpp.
+class StreamSource;
+struct StreamFaults;
+struct Frame;
+struct FramesSent;
+
 class EnvdRoutes {
  public:
   EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t max_rpc_body_bytes);
@@ -41,11 +50,15 @@ class EnvdRoutes {
   // Mount before the control plane: envd owns GET /health and answers the
   // control plane's 200 itself when the request is not envd traffic.
   void mount(httplib::Server& server);
-  // The registry's observer: pausing or removing a sandbox ends its processes;
-  // removing it deletes its files.
+  // The registry's observer: pausing or removing a sandbox ends its processes
+  // and its watchers; removing it deletes its files.
   void on_sandbox_event(const std::string& sandbox_id, state::SandboxEvent event);
   // Ends every process, so open streams finish before the HTTP server stops.
   void shutdown();
+  // The rules about a Process.Start's command are decided here, once the body
+  // is read; the stream actions (stream_cut, kill_sandbox, latency between
+  // frames) of every rule that fired on a stream are carried out here.
+  void use_faults(faults::FaultEngine& engine) { faults_ = &engine; }
 
   const exec::Executor& executor() const { return *executor_; }
   const std::string& state_dir() const { return dirs_.state_dir(); }
@@ -79,11 +92,21 @@ class EnvdRoutes {
   nlohmann::json fs_move(Call& call, const nlohmann::json& body);
   nlohmann::json fs_list_dir(Call& call, const nlohmann::json& body);
   nlohmann::json fs_remove(Call& call, const nlohmann::json& body);
+  std::shared_ptr<StreamSource> fs_watch_dir(Call& call, const nlohmann::json& body, const httplib::Request& req);
+  nlohmann::json fs_create_watcher(Call& call, const nlohmann::json& body);
+  nlohmann::json fs_get_watcher_events(Call& call, const nlohmann::json& body);
+  nlohmann::json fs_remove_watcher(Call& call, const nlohmann::json& body);
 
   static void streaming_error_or_unary(httplib::Response& res, bool streaming,
                                        const ppio_sandbox::core::connect::Error& error);
-  void stream(httplib::Response& res, std::shared_ptr<exec::Subscription> subscription,
-              std::chrono::milliseconds keepalive);
+  bool command_faults(const Call& call, const nlohmann::json& body, const httplib::Request& req,
+                      httplib::Response& res);
+  StreamFaults stream_faults(const Call& call) const;
+  void stream(httplib::Response& res, std::shared_ptr<StreamSource> source, std::chrono::milliseconds keepalive,
+              StreamFaults faults);
+  bool write_frames(httplib::DataSink& sink, const std::vector<Frame>& frames, const StreamFaults& faults,
+                    FramesSent& sent) const;
+  void kill_for_fault(const std::string& team, const std::string& sandbox_id);
 
   state::Registry& registry_;
   EnvdConfig config_;
@@ -91,6 +114,8 @@ class EnvdRoutes {
   SandboxDirs dirs_;
   std::unique_ptr<exec::Executor> executor_;
   exec::ProcessTable processes_;
+  exec::WatchTable watches_;
+  faults::FaultEngine* faults_ = nullptr;
   std::atomic<bool> stopping_{false};
 };
 

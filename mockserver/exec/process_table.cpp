@@ -44,10 +44,11 @@ void Subscription::push(ProcessEvent event) {
   cv_.notify_all();
 }
 
-void Subscription::finish(std::optional<Error> error) {
+void Subscription::finish(std::optional<Error> error, std::optional<ProcessEvent> last) {
   {
     std::lock_guard lock(mutex_);
     if (done_) return;
+    if (last) events_.push_back(std::move(*last));
     done_ = true;
     error_ = std::move(error);
   }
@@ -314,12 +315,13 @@ void ProcessTable::reap(Process& p, int status) {
   close_fd(p.err_fd);
   close_fd(p.in_fd);
   close_fd(p.pidfd);
-  deliver(p, WIFSIGNALED(status) ? envd::end_for_signal(WTERMSIG(status)) : envd::end_for_exit(WEXITSTATUS(status)));
+  const ProcessEvent end =
+      WIFSIGNALED(status) ? envd::end_for_signal(WTERMSIG(status)) : envd::end_for_exit(WEXITSTATUS(status));
   std::optional<Error> error;
   if (p.deadline_hit) error = Error{Code::deadline_exceeded, "the process was killed: its deadline was exceeded"};
   if (p.sandbox_gone) error = Error{Code::unavailable, "the sandbox was stopped"};
   for (auto& weak : p.subscribers) {
-    if (auto s = weak.lock()) s->finish(error);
+    if (auto s = weak.lock()) s->finish(error, end);
   }
 }
 

@@ -31,7 +31,9 @@ class Subscription {
   std::optional<ppio_sandbox::core::connect::Error> end_error() const;
 
   void push(ProcessEvent event);
-  void finish(std::optional<ppio_sandbox::core::connect::Error> error);
+  // `last` (the end event) is handed out with the end in one wake-up, so a
+  // stream sends its end event and end-stream frame together.
+  void finish(std::optional<ppio_sandbox::core::connect::Error> error, std::optional<ProcessEvent> last = std::nullopt);
 
  private:
   mutable std::mutex mutex_;

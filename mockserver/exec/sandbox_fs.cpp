@@ -66,6 +66,8 @@ std::string join(const std::string& dir, const std::string& name) { return dir =
     case EXDEV: throw FsError(Code::invalid_argument, "path '" + path + "' escapes the sandbox");
     case ENOTEMPTY: throw FsError(Code::invalid_argument, "path '" + path + "' is a non-empty directory");
     case ENOSPC: throw FsError(Code::resource_exhausted, "not enough disk space for '" + path + "'");
+    // e.g. moving a directory into its own subdirectory: the request, not the fake, is wrong.
+    case EINVAL: throw FsError(Code::invalid_argument, "path '" + path + "': invalid argument");
     default: throw FsError(Code::internal, "path '" + path + "': " + std::strerror(err));
   }
 }
@@ -340,6 +342,8 @@ std::string SandboxFs::host_dir(const std::string& path) const {
   }
   return host;
 }
+
+int SandboxFs::open_dir(const std::string& path) const { return open_in_root(path, O_RDONLY | O_DIRECTORY); }
 
 void remove_tree(const std::string& host_path) {
   Fd dir(::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -60,6 +60,9 @@ class SandboxFs {
   // A host path for the directory at `path` (confined: resolved inside the root), for the
   // host executor's cwd and for inotify. not_found when absent, invalid_argument when not a dir.
   std::string host_dir(const std::string& path) const;
+  // An fd open on the directory at `path` (confined), for watching it. not_found when
+  // absent, invalid_argument when not a directory.
+  int open_dir(const std::string& path) const;
 
  private:
   int open_in_root(const std::string& path, int flags, unsigned mode = 0) const;

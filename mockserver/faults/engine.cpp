@@ -59,10 +59,30 @@ bool FaultEngine::fires(RuleStatus& status) {
   return true;
 }
 
-Decision FaultEngine::decide(const RequestFacts& facts) {
+void Decision::merge(const Decision& later) {
+  latency_ms += later.latency_ms;
+  latencies.insert(latencies.end(), later.latencies.begin(), later.latencies.end());
+  fired.insert(fired.end(), later.fired.begin(), later.fired.end());
+  if (!action && later.action) {
+    action = later.action;
+    action_rule = later.action_rule;
+  }
+}
+
+Decision FaultEngine::decide(const RequestFacts& facts) { return decide_rules(facts, false); }
+
+Decision FaultEngine::decide_command(const RequestFacts& facts) { return decide_rules(facts, true); }
+
+double FaultEngine::sample_ms(const LatencyDistribution& distribution) {
+  std::lock_guard lock(mutex_);
+  return distribution.sample_ms(rng_);
+}
+
+Decision FaultEngine::decide_rules(const RequestFacts& facts, bool command_rules_only) {
   std::lock_guard lock(mutex_);
   Decision decision;
   for (auto& status : rules_) {
+    if (command_rules_only && !status.rule.match.command_regex) continue;
     if (!status.rule.match.matches(facts) || !fires(status)) continue;
     const auto& action = status.rule.action;
     if (action.type != Action::Type::latency && decision.action) continue;  // one outcome per request
@@ -70,6 +90,7 @@ Decision FaultEngine::decide(const RequestFacts& facts) {
     decision.fired.push_back(status.rule.id);
     if (action.type == Action::Type::latency) {
       decision.latency_ms += action.latency.sample_ms(rng_);
+      decision.latencies.push_back(action.latency);
     } else {
       decision.action = action;
       decision.action_rule = status.rule.id;

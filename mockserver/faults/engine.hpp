@@ -17,10 +17,13 @@ namespace ppio_mock::faults {
 
 struct Decision {
   double latency_ms = 0;                // the sum of every latency rule that fired
+  std::vector<LatencyDistribution> latencies;  // theirs, sampled again between stream frames
   std::vector<std::string> fired;       // ids of the rules that fired, in order
   std::optional<Action> action;         // the first non-latency rule that fired
   std::optional<std::string> action_rule;
   bool empty() const { return fired.empty(); }
+  // Adds a later decision on the same request (decide_command's); the first action stays.
+  void merge(const Decision& later);
 };
 
 struct RuleStatus {
@@ -42,12 +45,19 @@ class FaultEngine {
   // Restarts the generator and every rule's counts.
   void reseed(std::uint64_t seed);
 
+  // Every rule, except those about a command when facts.command is unknown.
   Decision decide(const RequestFacts& facts);
+  // Only the rules about a command, once the request's body has told it: each
+  // rule is decided once per request, by decide or by decide_command.
+  Decision decide_command(const RequestFacts& facts);
+  // A sample from the seeded generator (latency between stream frames).
+  double sample_ms(const LatencyDistribution& distribution);
   // Lock-free, so the hot path can skip building facts when no rule exists.
   bool has_rules() const { return rule_count_.load(std::memory_order_relaxed) > 0; }
 
  private:
   bool fires(RuleStatus& status);
+  Decision decide_rules(const RequestFacts& facts, bool command_rules_only);
 
   const state::VirtualClock& clock_;
   mutable std::mutex mutex_;

@@ -64,6 +64,12 @@ void wait_for_client_to_give_up(const httplib::Request& req) {
 
 }  // namespace
 
+Decision& current_decision() {
+  // Each request is served on one thread from routing to the last byte.
+  thread_local Decision decision;
+  return decision;
+}
+
 bool drop_connection(const httplib::Request& req) {
   const int fd = connection_fd(req);
   if (fd < 0) return false;
@@ -105,24 +111,28 @@ void apply_to_body(const Decision& decision, httplib::Response& res) {
   if (!decision.action) return;
   const Action a = *decision.action;
   const bool cut = a.type == Action::Type::reset && a.mid_body;
-  if (!cut && a.type != Action::Type::slow_body) return;
-  auto body = std::make_shared<std::string>(std::move(res.body));
-  const std::string content_type = res.get_header_value("Content-Type");
-  res.body.clear();
-  // The declared length stays the whole body, so a cut body is visibly short.
-  res.set_content_provider(body->size(), content_type, [body, a, cut](size_t offset, size_t, httplib::DataSink& sink) {
-    if (cut) {
-      // Half the body, then returning false makes httplib drop the connection.
-      if (offset > 0 || body->size() < 2) return false;
-      sink.write(body->data(), body->size() / 2);
-      return true;
-    }
-    const size_t chunk = std::max<size_t>(1, (body->size() + static_cast<size_t>(a.chunks) - 1) / static_cast<size_t>(a.chunks));
-    if (offset > 0) sleep_ms(static_cast<double>(a.over_ms) / a.chunks);
-    const size_t n = std::min(chunk, body->size() - offset);
-    sink.write(body->data() + offset, n);
-    return true;
-  });
+  if ((!cut && a.type != Action::Type::slow_body) || res.is_chunked_content_provider_) return;
+  if (!res.content_provider_) {
+    if (res.body.empty()) return;
+    auto body = std::make_shared<std::string>(std::move(res.body));
+    res.body.clear();
+    res.content_length_ = body->size();
+    res.content_provider_ = [body](size_t offset, size_t length, httplib::DataSink& sink) {
+      return sink.write(body->data() + offset, std::min(length, body->size() - offset));
+    };
+  }
+  // A body already streamed by a provider (a /files download) is wrapped, not read.
+  // Cut: the first half, then returning false makes httplib drop the connection;
+  // the declared length stays the whole body, so the body is visibly short.
+  // Slow: `chunks` pieces, with a pause before each but the first.
+  const size_t size = res.content_length_;
+  const size_t piece = cut ? size / 2 : std::max<size_t>(1, (size + static_cast<size_t>(a.chunks) - 1) / static_cast<size_t>(a.chunks));
+  res.content_provider_ = [inner = std::move(res.content_provider_), a, cut, piece](size_t offset, size_t length,
+                                                                                     httplib::DataSink& sink) {
+    if (cut && offset >= piece) return false;
+    if (!cut && offset > 0 && offset % piece == 0) sleep_ms(static_cast<double>(a.over_ms) / a.chunks);
+    return inner(offset, std::min(length, piece - offset % piece), sink);
+  };
 }
 
 }  // namespace ppio_mock::faults

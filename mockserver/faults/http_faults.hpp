@@ -6,13 +6,18 @@
 
 namespace ppio_mock::faults {
 
+// The decision on the request this thread serves: made before routing, completed
+// by envd once a Process.Start's command is known, read when the journal records it.
+Decision& current_decision();
+
 // Before routing: latency, then the actions that replace the answer (error,
 // rate_limit, reset before the response, hang). True when the request has
 // been fully answered (or dropped) and must not be routed.
 bool apply_before_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res);
 
 // After routing, before the answer is written: the actions that corrupt the
-// body (slow_body, reset mid_body).
+// body (slow_body, reset mid_body). Streams are left alone: envd carries out
+// the stream actions itself, frame by frame.
 void apply_to_body(const Decision& decision, httplib::Response& res);
 
 // Closes the request's connection at once. httplib does not expose the

@@ -130,11 +130,16 @@ bool equal(const std::optional<std::string>& wanted, const std::string& actual) 
   return !wanted || *wanted == actual;
 }
 
+// A rule about the command cannot match before the command is known.
+bool search_command(const std::shared_ptr<const std::regex>& pattern, const std::optional<std::string>& command) {
+  return !pattern || (command && std::regex_search(*command, *pattern));
+}
+
 }  // namespace
 
 bool Match::matches(const RequestFacts& f) const {
   return equal(method, f.method) && equal(sandbox, f.sandbox) && equal(team, f.team) && equal(rpc, f.rpc) &&
-         search(path_regex, f.path) && search(command_regex, f.command);
+         search(path_regex, f.path) && search_command(command_regex, f.command);
 }
 
 std::string to_string(Action::Type type) {

@@ -21,7 +21,9 @@ struct RequestFacts {
   std::string sandbox;  // "" when none
   std::string team;     // "" when unauthenticated
   std::string rpc;      // "process.Process/Start" etc., "" for plain HTTP
-  std::string command;  // the command line of a Process.Start, else ""
+  // The command line of a Process.Start. nullopt until the request body is
+  // read: rules with a `command` pattern are decided then (FaultEngine::decide_command).
+  std::optional<std::string> command;
 };
 
 struct Match {
@@ -46,8 +48,12 @@ struct Action {
     reset,         // close the connection: before the response, or in the middle of the body
     hang,          // answer nothing until the client gives up
     slow_body,     // send the body in `chunks` pieces spread over `over_ms`
-    stream_cut,    // end a Connect stream after `after_events` events, without its end frame
-    kill_sandbox,  // kill the sandbox `after_ms` into a command
+    stream_cut,    // end a Connect stream after `after_events` events (keepalives not
+                   // counted), or sooner when it has fewer: never with its end frame
+    // Kill the sandbox (as an expiry does) `after_ms` of real time after the command started, or
+    // when it ends if that is sooner. Real time, not the virtual clock: commands run in real time,
+    // and a frozen virtual clock would never get there.
+    kill_sandbox,
   };
   Type type = Type::latency;
   LatencyDistribution latency;  // latency

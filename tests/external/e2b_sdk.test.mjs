@@ -122,6 +122,32 @@ test('files: write, read, list, exists, makeDir, rename, remove, getInfo', async
   await assert.rejects(sbx.files.read('/app/dir/moved.txt'), (err) => err instanceof NotFoundError)
 })
 
+test('files.watchDir: an event arrives for a file written after the watch starts', async () => {
+  const sbx = await newSandbox()
+  await sbx.files.makeDir('/home/user/watched')
+  let resolveSeen
+  const seen = new Promise((resolve) => { resolveSeen = resolve })
+  const events = []
+  const handle = await sbx.files.watchDir('/home/user/watched', (event) => {
+    events.push(event)
+    if (event.name === 'note.txt' && event.type === 'write') resolveSeen()
+  })
+  let timer
+  try {
+    await sbx.files.write('/home/user/watched/note.txt', 'written after the watch started')
+    // Bounded: a missing event fails the test instead of hanging it.
+    const gaveUp = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no write event; got ${JSON.stringify(events)}`)), 20_000)
+    })
+    await Promise.race([seen, gaveUp])
+    assert.ok(events.some((e) => e.name === 'note.txt' && e.type === 'create'), JSON.stringify(events))
+  } finally {
+    clearTimeout(timer)
+    await handle.stop()
+  }
+  await assert.rejects(sbx.files.watchDir('/home/user/missing-dir', () => {}), (err) => err instanceof NotFoundError)
+})
+
 test('setTimeout, kill, and a killed sandbox raises the SDK error', async () => {
   const sbx = await newSandbox()
   await sbx.setTimeout(120_000)

@@ -37,6 +37,25 @@ TEST_F(Engine, MatchesOnEveryFieldGiven) {
   }
 }
 
+TEST_F(Engine, CommandRulesAreDecidedOnlyOnceTheCommandIsKnown) {
+  engine_.add(rule(R"({"id": "cmd", "match": {"command": "sleep"}, "action": {"type": "hang"}})"));
+  engine_.add(rule(R"({"id": "any", "match": {"rpc": "process.Process/Start"}, "action": {"type": "latency", "ms": 5}})"));
+  faults::RequestFacts facts{.method = "POST", .path = "/process.Process/Start", .rpc = "process.Process/Start"};
+  auto decision = engine_.decide(facts);  // before the body is read
+  EXPECT_EQ(decision.fired, std::vector<std::string>{"any"});
+  facts.command = "sleep 5";
+  const auto late = engine_.decide_command(facts);
+  EXPECT_EQ(late.fired, std::vector<std::string>{"cmd"});
+  decision.merge(late);
+  EXPECT_EQ(decision.fired, (std::vector<std::string>{"any", "cmd"}));
+  ASSERT_TRUE(decision.action);
+  EXPECT_EQ(decision.action->type, faults::Action::Type::hang);
+  EXPECT_EQ(decision.latency_ms, 5);
+  ASSERT_EQ(decision.latencies.size(), 1u);
+  EXPECT_EQ(decision.latencies[0].median_ms(), 5);
+  for (const auto& s : engine_.rules()) EXPECT_EQ(s.matched, 1) << s.rule.id;  // each counted once
+}
+
 TEST_F(Engine, FirstAfterAndEveryCountMatches) {
   engine_.add(rule(R"({"id": "first", "match": {"path": "^/a"}, "action": {"type": "hang"}, "trigger": {"first": 2}})"));
   engine_.add(rule(R"({"id": "after", "match": {"path": "^/b"}, "action": {"type": "hang"}, "trigger": {"after": 2}})"));

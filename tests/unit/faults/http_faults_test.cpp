@@ -25,6 +25,15 @@ class HttpFaults : public ::testing::Test {
     server_.Get("/body", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(64 * 1024, 'x'), "text/plain");
     });
+    // Like a /files download: streamed by a provider in 64 KiB blocks, never held whole.
+    server_.Get("/provided", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content_provider(kProvided, "application/octet-stream",
+                               [](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                 std::string block(std::min<std::size_t>(length, 65536), '\0');
+                                 for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>((offset + i) % 251);
+                                 return sink.write(block.data(), block.size());
+                               });
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
@@ -32,6 +41,23 @@ class HttpFaults : public ::testing::Test {
   void TearDown() override {
     server_.stop();
     thread_.join();
+  }
+  static constexpr std::size_t kProvided = 256 * 1024;
+  static std::string provided_bytes(std::size_t n) {
+    std::string out(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<char>(i % 251);
+    return out;
+  }
+  // The bytes of GET /provided that arrived, and whether the response completed.
+  std::pair<std::string, bool> get_provided() {
+    httplib::Client http("127.0.0.1", port_);
+    http.set_read_timeout(std::chrono::seconds(5));
+    std::string received;
+    auto res = http.Get("/provided", [&](const char* data, std::size_t n) {
+      received.append(data, n);
+      return true;
+    });
+    return {received, static_cast<bool>(res)};
   }
   void add(const std::string& rule) { engine_.add(faults::rule_from_json(json::parse(rule))); }
   httplib::Result get() {
@@ -88,6 +114,20 @@ TEST_F(HttpFaults, SlowBodyStillDeliversEveryByte) {
   auto res = get();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->body, std::string(64 * 1024, 'x'));
+}
+
+TEST_F(HttpFaults, ResetMidBodyCutsAStreamedBodyAtItsHalf) {
+  add(R"({"action": {"type": "reset", "when": "mid_body"}})");
+  const auto [received, complete] = get_provided();
+  EXPECT_FALSE(complete);
+  EXPECT_EQ(received, provided_bytes(kProvided / 2));
+}
+
+TEST_F(HttpFaults, SlowBodyKeepsEveryByteOfAStreamedBody) {
+  add(R"({"action": {"type": "slow_body", "chunks": 3, "over_ms": 30}})");
+  const auto [received, complete] = get_provided();
+  EXPECT_TRUE(complete);
+  EXPECT_EQ(received, provided_bytes(kProvided));
 }
 
 TEST_F(HttpFaults, HangEndsWhenTheClientGivesUp) {

@@ -1,0 +1,268 @@
+#include "mockserver/exec/watch_table.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+#include <random>
+
+#include "mockserver/exec/sandbox_fs.hpp"
+
+namespace ppio_mock::exec {
+
+namespace envd = ppio_sandbox::core::envd;
+using ppio_sandbox::core::connect::Code;
+
+namespace {
+
+// What envd reports (fsnotify's Create, Write, Remove, Rename and Chmod).
+constexpr std::uint32_t kMask = IN_CREATE | IN_MOVED_TO | IN_MODIFY | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB | IN_ONLYDIR;
+// A watcher nobody drains keeps at most this many events; later ones are dropped.
+constexpr std::size_t kMaxPending = 10000;
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+std::string join(const std::string& rel, const char* name) { return rel.empty() ? name : rel + "/" + name; }
+
+// `rel` beneath `root_fd`, refusing any symlink on the way: a command cannot
+// swap a subdirectory for a link and have the watch follow it out.
+int open_beneath(int root_fd, const std::string& rel) {
+  if (rel.empty()) return ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+  struct open_how how {};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+}
+
+std::optional<envd::EventType> event_type(std::uint32_t mask) {
+  if ((mask & (IN_CREATE | IN_MOVED_TO)) != 0) return envd::EventType::create;
+  if ((mask & IN_MODIFY) != 0) return envd::EventType::write;
+  if ((mask & IN_DELETE) != 0) return envd::EventType::remove;
+  if ((mask & IN_MOVED_FROM) != 0) return envd::EventType::rename;
+  if ((mask & IN_ATTRIB) != 0) return envd::EventType::chmod;
+  return std::nullopt;
+}
+
+std::string new_watcher_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char id[40];
+  std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return id;
+}
+
+FsError unknown_watcher(const std::string& id) { return {Code::not_found, "watcher with id '" + id + "' not found"}; }
+
+}  // namespace
+
+// ---- Watcher ----
+
+bool Watcher::wait(std::vector<FilesystemEvent>& out, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  cv_.wait_for(lock, timeout, [&] { return !events_.empty() || closed_; });
+  for (auto& event : events_) out.push_back(std::move(event));
+  events_.clear();
+  return closed_;
+}
+
+std::vector<FilesystemEvent> Watcher::drain() {
+  std::vector<FilesystemEvent> out;
+  wait(out, std::chrono::milliseconds(0));
+  return out;
+}
+
+void Watcher::push(FilesystemEvent event) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || events_.size() >= kMaxPending) return;
+    events_.push_back(std::move(event));
+  }
+  cv_.notify_all();
+}
+
+void Watcher::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+// ---- WatchTable ----
+
+WatchTable::WatchTable() {
+  if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
+  io_thread_ = std::thread([this] { run(); });
+}
+
+WatchTable::~WatchTable() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    while (!active_.empty()) stop_locked(active_.back());
+    by_id_.clear();
+  }
+  wake();
+  io_thread_.join();
+  close_fd(wake_pipe_[0]);
+  close_fd(wake_pipe_[1]);
+}
+
+void WatchTable::wake() {
+  const char c = 1;
+  (void)!::write(wake_pipe_[1], &c, 1);  // a full pipe already means "wake up"
+}
+
+std::shared_ptr<Watcher> WatchTable::watch(Watcher::Request request, int dir_fd) {
+  auto w = std::make_shared<Watcher>(std::move(request));
+  w->root_fd_ = dir_fd;
+  w->inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (w->inotify_fd_ < 0) {
+    close_fd(w->root_fd_);
+    throw FsError(Code::internal, "cannot watch: inotify is not available");
+  }
+  std::lock_guard lock(mutex_);
+  add_tree(*w, "");
+  active_.push_back(w);
+  wake();
+  return w;
+}
+
+void WatchTable::stop(const std::shared_ptr<Watcher>& watcher) {
+  std::lock_guard lock(mutex_);
+  stop_locked(watcher);
+}
+
+void WatchTable::stop_locked(const std::shared_ptr<Watcher>& watcher) {
+  std::erase(active_, watcher);
+  close_fd(watcher->inotify_fd_);
+  close_fd(watcher->root_fd_);
+  watcher->dirs_.clear();
+  watcher->close();
+  wake();  // the I/O thread stops polling it
+}
+
+std::string WatchTable::create(Watcher::Request request, int dir_fd) {
+  auto w = watch(std::move(request), dir_fd);
+  std::lock_guard lock(mutex_);
+  std::string id = new_watcher_id();
+  by_id_[id] = std::move(w);
+  return id;
+}
+
+std::shared_ptr<Watcher> WatchTable::find(const std::string& sandbox_id, const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = by_id_.find(id);
+  if (it == by_id_.end() || it->second->request().sandbox_id != sandbox_id) throw unknown_watcher(id);
+  return it->second;
+}
+
+void WatchTable::remove(const std::string& sandbox_id, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  const auto it = by_id_.find(id);
+  if (it == by_id_.end() || it->second->request().sandbox_id != sandbox_id) throw unknown_watcher(id);
+  stop_locked(it->second);
+  by_id_.erase(it);
+}
+
+void WatchTable::close_sandbox(const std::string& sandbox_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Watcher>> doomed;
+  for (const auto& w : active_) {
+    if (w->request().sandbox_id == sandbox_id) doomed.push_back(w);
+  }
+  for (const auto& w : doomed) stop_locked(w);
+  std::erase_if(by_id_, [&](const auto& entry) { return entry.second->request().sandbox_id == sandbox_id; });
+}
+
+// Watches `rel` and, for a recursive watcher, every directory below it.
+void WatchTable::add_tree(Watcher& w, const std::string& rel) {
+  const int fd = open_beneath(w.root_fd_, rel);
+  if (fd < 0) return;  // gone already, or a symlink: not followed
+  // The /proc link names exactly the directory just opened, whatever its path became.
+  const std::string self = "/proc/self/fd/" + std::to_string(fd);
+  const int wd = ::inotify_add_watch(w.inotify_fd_, self.c_str(), kMask);
+  if (wd >= 0) w.dirs_[wd] = rel;
+  std::vector<std::string> children;
+  if (w.request().recursive) {
+    if (DIR* dir = ::fdopendir(fd)) {
+      while (const dirent* entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name == "." || name == "..") continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+          children.push_back(join(rel, entry->d_name));
+        }
+      }
+      ::closedir(dir);  // closes fd
+    } else {
+      ::close(fd);
+    }
+  } else {
+    ::close(fd);
+  }
+  for (const auto& child : children) add_tree(w, child);
+}
+
+void WatchTable::read_events(Watcher& w) {
+  alignas(inotify_event) char buf[16384];
+  while (w.inotify_fd_ >= 0) {
+    const auto n = ::read(w.inotify_fd_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    for (auto* p = buf; p < buf + n;) {
+      const auto* ev = reinterpret_cast<const inotify_event*>(p);
+      p += sizeof(inotify_event) + ev->len;
+      if ((ev->mask & IN_IGNORED) != 0) {
+        w.dirs_.erase(ev->wd);
+        continue;
+      }
+      const auto dir = w.dirs_.find(ev->wd);
+      const auto type = event_type(ev->mask);
+      if (dir == w.dirs_.end() || ev->len == 0 || !type) continue;
+      const std::string name = join(dir->second, ev->name);
+      // Watched before anyone hears of it: a client that saw the event can write inside.
+      if (w.request().recursive && (ev->mask & IN_ISDIR) != 0 && *type == envd::EventType::create) add_tree(w, name);
+      w.push({name, *type});
+    }
+  }
+}
+
+void WatchTable::run() {
+  for (;;) {
+    std::vector<pollfd> fds{{wake_pipe_[0], POLLIN, 0}};
+    std::vector<std::shared_ptr<Watcher>> polled;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      for (const auto& w : active_) {
+        fds.push_back({w->inotify_fd_, POLLIN, 0});
+        polled.push_back(w);
+      }
+    }
+    ::poll(fds.data(), fds.size(), -1);
+    if (fds[0].revents != 0) {
+      char drain[256];
+      while (::read(wake_pipe_[0], drain, sizeof drain) > 0) {
+      }
+    }
+    std::lock_guard lock(mutex_);
+    // A watcher stopped meanwhile has no descriptor left: read_events skips it.
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      if (fds[i].revents != 0) read_events(*polled[i - 1]);
+    }
+  }
+}
+
+}  // namespace ppio_mock::exec
