@@ -6,6 +6,10 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +23,8 @@
 namespace {
 
 using namespace ppio_conformance;
+
+constexpr const char* kEmbeddedOtherTeamKey = "sk_mock_other_team";
 
 std::string random_run_label() {
   std::random_device rd;
@@ -52,6 +58,15 @@ int sweep(const prime::ClientOptions& options, const std::string& label) {
   return removed;
 }
 
+// curl's --resolve, without the port: "HOST=IP", HOST exact or "*.<domain>".
+std::pair<std::string, std::string> parse_resolve(const std::string& entry) {
+  const auto eq = entry.find('=');
+  if (eq == 0 || eq == std::string::npos || eq + 1 == entry.size()) {
+    throw std::invalid_argument("--resolve wants HOST=IP (HOST may be *.<domain>), got '" + entry + "'");
+  }
+  return {entry.substr(0, eq), entry.substr(eq + 1)};
+}
+
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
@@ -70,6 +85,9 @@ int main(int argc, char** argv) {
   std::string known_file;
   std::string junit_file;
   std::string json_file;
+  std::string ca_file;
+  std::vector<std::string> resolves;
+  std::string other_team_key;
   Selection selection;
   int jobs = 4;
   bool list_only = false;
@@ -87,6 +105,14 @@ int main(int argc, char** argv) {
   app.add_option("--admin-token", admin_token,
                  "X-Admin-Token of a fake at --api-url, for the cases that drive its clock or faults")
       ->capture_default_str();
+  app.add_option("--other-team-key", other_team_key,
+                 "API key of a second team on a fake at --api-url, for the team isolation cases "
+                 "(the embedded fake has one of its own)");
+  app.add_option("--ca-file", ca_file, "PEM CA bundle that HTTPS targets are verified against (a test CA)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--resolve", resolves,
+                 "HOST=IP: reach HOST at IP instead of through DNS (repeatable); HOST may be *.<domain>, e.g. "
+                 "'*.mock.ppio.test=127.0.0.1' for api.<domain> and 49983-<id>.<domain>");
   app.add_option("--profile", selection.profiles,
                  "Run only these profiles: core, lifecycle, bulk, commands, files, async, faults (repeatable)");
   app.add_option("--case", selection.cases, "Run only this case id, or every case under this prefix (repeatable)");
@@ -109,6 +135,7 @@ int main(int argc, char** argv) {
     if (!shard.empty()) selection.shard = parse_shard(shard);
     cases = select_cases(catalogue(), selection);
     if (!known_file.empty()) run.known = load_known_divergences(known_file);
+    for (const auto& entry : resolves) run.client.host_overrides.push_back(parse_resolve(entry));
   } catch (const std::invalid_argument& e) {
     std::cerr << e.what() << "\n";
     return 2;
@@ -127,7 +154,9 @@ int main(int argc, char** argv) {
     }
   } else {
     if (api_url.empty()) {
-      embedded = std::make_unique<ppio_mock::Server>();
+      other_team_key = kEmbeddedOtherTeamKey;
+      embedded = std::make_unique<ppio_mock::Server>(ppio_mock::ServerConfig{
+          .api_keys = {{ppio_mock::kDefaultApiKey, ppio_mock::kDefaultTeam}, {other_team_key, "team-other"}}});
       embedded->start();
       api_url = embedded->url();
       std::cout << "target: embedded fake at " << api_url << "\n";
@@ -135,11 +164,14 @@ int main(int argc, char** argv) {
       std::cout << "target: fake at " << api_url << "\n";
     }
     if (api_key.empty()) api_key = ppio_mock::kDefaultApiKey;
-    run.admin = FakeAdmin{api_url, admin_token};
+    run.admin = FakeAdmin{api_url, admin_token, other_team_key};
+    // The fake serves envd on its own port, routed by the E2b-Sandbox-Id header.
+    if (sandbox_url.empty()) sandbox_url = api_url;
   }
   if (!api_url.empty()) run.client.api_url = api_url;
   if (!sandbox_url.empty()) run.client.sandbox_url = sandbox_url;
   if (!api_key.empty()) run.client.api_key = api_key;
+  run.client.ca_file = ca_file;
   run.run_label = random_run_label();
   run.jobs = jobs;
 

@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-timeout", config.max_timeout_seconds, "Longest sandbox timeout in seconds; longer gets 400")
       ->capture_default_str();
   app.add_option("--domain", config.domain,
-                 "Domain reported for each sandbox, so clients reach envd at 49983-<id>.<domain>; default: none");
+                 "Domain reported for each sandbox, so clients reach envd at 49983-<id>.<domain>; off port 443 "
+                 "include the port (mock.ppio.test:8443); default: none");
   app.add_flag("--legacy-v1", config.legacy_v1,
                "PPIO v1 domain behaviour: ids <sandboxID>-<clientID>, timeouts capped at 1 h unless long_running");
   app.add_option("--max-concurrent", config.max_concurrent_sandboxes,
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
   app.add_option("--http-threads", config.http_threads,
                  "HTTP worker threads; each open process or watch stream holds one")
       ->capture_default_str();
+  app.add_option("--tls-cert", config.tls_cert_file,
+                 "Serve HTTPS with this PEM certificate (chain); needs --tls-key. Real-like mode: a certificate for "
+                 "api.<domain>, *.<domain> and 127.0.0.1 from tests/support/make_test_ca.sh");
+  app.add_option("--tls-key", config.tls_key_file, "The PEM private key of --tls-cert");
   CLI11_PARSE(app, argc, argv);
 
   for (const auto& entry : keys) {

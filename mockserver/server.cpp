@@ -1,9 +1,11 @@
 #include "mockserver/server.hpp"
 
 #include <httplib.h>
+#include <openssl/err.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -55,7 +57,7 @@ std::string sandbox_in_path(const std::string& path) {
 // Each request is served on one thread, so what the pre-routing handler learns
 // reaches the post-routing handler through these.
 thread_local std::chrono::steady_clock::time_point t_request_started;
-thread_local faults::Decision t_faults;
+// The fault decision is faults::current_decision(): envd completes it once a command is known.
 
 // "process.Process/Start" for a Connect call (also under /envd/<id>/), else "".
 std::string rpc_in_path(std::string_view path) {
@@ -70,12 +72,40 @@ std::string rpc_in_path(std::string_view path) {
   return std::string(rest);
 }
 
+// The sandbox an envd request is routed to (header, Host or /envd/<id>/), else
+// the one a control-plane path names, else "".
 std::string sandbox_of(const httplib::Request& req) {
-  for (const char* header : {"E2b-Sandbox-Id", "Novita-Sandbox-Id"}) {
-    if (req.has_header(header)) return req.get_header_value(header);
-  }
-  if (req.path.starts_with("/envd/")) return req.path.substr(6, req.path.find('/', 6) - 6);
+  if (auto id = envd::routed_sandbox_id(req)) return *id;
   return sandbox_in_path(req.path);
+}
+
+// The oldest error OpenSSL queued on this thread, and the queue emptied: a
+// stale entry would make this thread's next TLS call look failed.
+std::string take_openssl_error() {
+  char text[256] = "unknown OpenSSL error";
+  if (const unsigned long code = ERR_get_error(); code != 0) ERR_error_string_n(code, text, sizeof text);
+  ERR_clear_error();
+  return text;
+}
+
+// Plain HTTP, or HTTPS (httplib::SSLServer) when the config names a
+// certificate and its key. Unusable TLS files throw std::runtime_error.
+std::unique_ptr<httplib::Server> make_http_server(const ServerConfig& config) {
+  const std::string& cert = config.tls_cert_file;
+  const std::string& key = config.tls_key_file;
+  if (cert.empty() != key.empty()) {
+    throw std::runtime_error("ppio-mock: HTTPS needs both a certificate (--tls-cert) and its key (--tls-key)");
+  }
+  if (cert.empty()) return std::make_unique<httplib::Server>();
+  for (const std::string* file : {&cert, &key}) {
+    if (!std::ifstream(*file)) throw std::runtime_error("ppio-mock: cannot read TLS file " + *file);
+  }
+  auto server = std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str());
+  if (!server->is_valid()) {
+    throw std::runtime_error("ppio-mock: " + cert + " and " + key +
+                             " are not a PEM certificate and its private key (" + take_openssl_error() + ")");
+  }
+  return server;
 }
 
 void load_scenarios(faults::FaultEngine& engine, const ServerConfig& config) {
@@ -98,7 +128,8 @@ struct Server::Impl {
   faults::FaultEngine faults;
   admin::FaultRoutes fault_routes;
   envd::EnvdRoutes envd;
-  httplib::Server http;
+  std::unique_ptr<httplib::Server> http_server;  // an httplib::SSLServer for HTTPS
+  httplib::Server& http;
   std::thread thread;
   int port = 0;
   // One reaper for the whole registry: expired sandboxes lose their processes
@@ -118,9 +149,12 @@ struct Server::Impl {
         admin(registry, clock, journal, config.admin_token),
         faults(clock, config.seed),
         fault_routes(faults, config.admin_token, config.scenario_dir),
-        envd(registry, config.envd, config.max_body_bytes) {
+        envd(registry, config.envd, config.max_body_bytes),
+        http_server(make_http_server(config)),
+        http(*http_server) {
     load_scenarios(faults, config);
     registry.set_observer([this](const std::string& id, state::SandboxEvent event) { envd.on_sandbox_event(id, event); });
+    envd.use_faults(faults);
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
     const int threads = std::max(config.http_threads, 8);
     http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
@@ -142,18 +176,20 @@ struct Server::Impl {
         }
       }
       const bool exempt = !faults.has_rules() || req.path.starts_with("/_mock/");
-      t_faults = exempt ? faults::Decision{} : faults.decide(facts_of(req));
-      return faults::apply_before_routing(t_faults, req, res) ? httplib::Server::HandlerResponse::Handled
+      faults::current_decision() = exempt ? faults::Decision{} : faults.decide(facts_of(req));
+      return faults::apply_before_routing(faults::current_decision(), req, res) ? httplib::Server::HandlerResponse::Handled
                                                               : httplib::Server::HandlerResponse::Unhandled;
     });
     // Recorded before the response is written, so a client that saw the answer
     // always finds the request in the journal.
     http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       record(req, res);
-      faults::apply_to_body(t_faults, res);
+      faults::apply_to_body(faults::current_decision(), res);
     });
-    envd.mount(http);  // first: it owns GET /health (204 for envd traffic, 200 otherwise)
+    // httplib tries routes in order: the control plane's first, as it serves the
+    // hot GET /sandboxes/{id}. envd owns GET /health (204 for envd traffic, 200 otherwise).
     control_plane.mount(http);
+    envd.mount(http);
     admin.mount(http);
     fault_routes.mount(http);
   }
@@ -186,7 +222,7 @@ struct Server::Impl {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_request_started).count();
     entry.team = tenants.team_for(req.get_header_value("X-API-Key")).value_or("");
     entry.sandbox = sandbox_of(req);
-    entry.faults = t_faults.fired;
+    entry.faults = faults::current_decision().fired;
     journal.record(std::move(entry));
   }
 };
@@ -226,7 +262,10 @@ void Server::stop() {
 }
 
 int Server::port() const { return impl_->port; }
-std::string Server::url() const { return "http://" + impl_->config.host + ":" + std::to_string(impl_->port); }
+std::string Server::url() const {
+  const bool tls = !impl_->config.tls_cert_file.empty();
+  return (tls ? "https://" : "http://") + impl_->config.host + ":" + std::to_string(impl_->port);
+}
 const ServerConfig& Server::config() const { return impl_->config; }
 state::VirtualClock& Server::clock() { return impl_->clock; }
 state::Registry& Server::registry() { return impl_->registry; }

@@ -2,7 +2,7 @@
 // The fake PPIO server, embeddable:
 //   ppio_mock::Server server;            // defaults: 127.0.0.1, any free port
 //   server.start();
-//   auto url = server.url();             // http://127.0.0.1:<port>
+//   auto url = server.url();             // http://127.0.0.1:<port> (https:// with tls_cert_file)
 //   ...                                  // point the SDK or the e2b npm SDK here
 //   server.stop();                       // also done by the destructor
 #include <chrono>
@@ -35,7 +35,9 @@ struct ServerConfig {
   std::size_t max_body_bytes = 1 << 20;
   std::string envd_version = "0.6.13";
   int max_timeout_seconds = 24 * 3600;
-  std::string domain;                 // reported as each sandbox's domain (envd at 49983-<id>.<domain>)
+  // Reported as each sandbox's domain, so clients reach envd at 49983-<id>.<domain>.
+  // Clients append it verbatim, so a fake off port 443 names its port: mock.ppio.test:8443.
+  std::string domain;
   bool legacy_v1 = false;             // PPIO v1 domain: "<id>-<clientID>" ids, 1 h cap unless long_running
   int max_concurrent_sandboxes = 0;   // running sandboxes per team; 0: unlimited
   double rate_limit_per_second = 0;   // control-plane requests per team; 0: unlimited
@@ -46,10 +48,17 @@ struct ServerConfig {
   std::vector<std::string> scenario_files;       // fault scenarios loaded at start (fixtures/scenarios/*.json)
   std::string scenario_dir = PPIO_SCENARIO_DIR;  // where /_mock/faults finds {"scenario": "<name>"}
   int http_threads = 64;                         // envd streams hold a thread each
+  // HTTPS instead of HTTP: a PEM certificate (chain) and its private key, both
+  // or neither. Real-like mode: a certificate for 127.0.0.1, api.<domain> and
+  // *.<domain>, signed by a test CA the client trusts (tests/support/make_test_ca.sh).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {
  public:
+  // Throws std::runtime_error when the TLS files are missing, unreadable or
+  // not a certificate and its key.
   explicit Server(ServerConfig config = {});
   ~Server();
   Server(const Server&) = delete;

@@ -5,7 +5,7 @@ set -euo pipefail
 mock="$1"
 conformance="$2"
 out=$(mktemp)
-"$mock" --port 0 --api-key sk_binary_test=team-x >"$out" &
+"$mock" --port 0 --api-key sk_binary_test=team-x --api-key sk_binary_other=team-y >"$out" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 1 100); do
@@ -14,4 +14,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$url" ] || { echo "ppio-mock never printed its URL"; exit 1; }
-"$conformance" --api-url "$url" --api-key sk_binary_test
+"$conformance" --api-url "$url" --api-key sk_binary_test --other-team-key sk_binary_other -j 4
