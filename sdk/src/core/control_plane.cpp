@@ -13,6 +13,17 @@ using nlohmann::json;
 
 namespace {
 
+// E2B answers 400 "invalid sandbox ID" to an id that no sandbox can have (more
+// than one dash). For a call about one sandbox that means the same as an id
+// that does not exist, so callers see 404; the service's message is kept.
+int status_for_caller(const HttpResponse& response, const std::string& path) {
+  const bool about_one_sandbox = path.starts_with("/sandboxes/") || path.starts_with("/v2/sandboxes/");
+  if (response.status == 400 && about_one_sandbox && response.body.find("invalid sandbox ID") != std::string::npos) {
+    return 404;
+  }
+  return response.status;
+}
+
 std::optional<int> parse_int(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
   int value = 0;
@@ -107,7 +118,7 @@ HttpResponse ControlPlaneClient::call(const std::string& method, const std::stri
                              : backoff_delay(retry_, attempt, unit_random());
       if (may_retry(attempt, delay)) continue;
     }
-    throw ApiException(response.status, error_message(response), retry_after);
+    throw ApiException(status_for_caller(response, target), error_message(response), retry_after);
   }
 }
 

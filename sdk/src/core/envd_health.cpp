@@ -5,32 +5,9 @@
 
 namespace ppio_sandbox::core {
 
-namespace {
-
-constexpr const char* kEnvdPort = "49983";
-
-std::string envd_base_url(const ConnectionConfig& config, const EnvdProbe& probe) {
-  if (config.sandbox_url.empty() && probe.domain && !probe.domain->empty()) {
-    return "https://" + std::string(kEnvdPort) + "-" + probe.sandbox_id + "." + *probe.domain;
-  }
-  return config.envd_url(probe.sandbox_id);
-}
-
-}  // namespace
-
 HttpRequest envd_health_request(const ConnectionConfig& config, const EnvdProbe& probe,
                                 std::chrono::milliseconds timeout) {
-  HttpRequest request;
-  request.method = "GET";
-  request.url = envd_base_url(config, probe) + "/health";
-  request.headers = {{"User-Agent", config.user_agent}};
-  if (!config.sandbox_url.empty()) {
-    request.headers.emplace_back("E2b-Sandbox-Id", probe.sandbox_id);
-    request.headers.emplace_back("E2b-Sandbox-Port", kEnvdPort);
-  }
-  if (probe.access_token) request.headers.emplace_back("X-Access-Token", *probe.access_token);
-  request.timeout = std::min(timeout, config.request_timeout);
-  return request;
+  return envd_request(config, probe, "GET", "/health", std::min(timeout, config.request_timeout));
 }
 
 EnvdHealth check_envd_health(HttpTransport& transport, const ConnectionConfig& config, const EnvdProbe& probe,

@@ -74,4 +74,60 @@ std::future<std::map<std::string, std::string>> AsyncSandboxClient::bulk_wait_fo
   });
 }
 
+std::future<CommandResponse> AsyncSandboxClient::execute_command(std::string sandbox_id, std::string command,
+                                                                 CommandOptions options) {
+  return executor_->submit([this, id = std::move(sandbox_id), command = std::move(command),
+                            options = std::move(options)] { return sync_->execute_command(id, command, options); });
+}
+
+std::future<FileUploadResponse> AsyncSandboxClient::upload_file(std::string sandbox_id, std::string file_path,
+                                                                std::filesystem::path local_file_path,
+                                                                std::optional<int> timeout) {
+  return executor_->submit([this, id = std::move(sandbox_id), path = std::move(file_path),
+                            local = std::move(local_file_path),
+                            timeout] { return sync_->upload_file(id, path, local, timeout); });
+}
+
+std::future<FileUploadResponse> AsyncSandboxClient::upload_bytes(std::string sandbox_id, std::string file_path,
+                                                                 std::string file_bytes, std::string filename,
+                                                                 std::optional<int> timeout) {
+  return executor_->submit([this, id = std::move(sandbox_id), path = std::move(file_path),
+                            bytes = std::move(file_bytes), name = std::move(filename),
+                            timeout] { return sync_->upload_bytes(id, path, bytes, name, timeout); });
+}
+
+std::future<void> AsyncSandboxClient::download_file(std::string sandbox_id, std::string file_path,
+                                                    std::filesystem::path local_file_path,
+                                                    std::optional<int> timeout) {
+  return executor_->submit([this, id = std::move(sandbox_id), path = std::move(file_path),
+                            local = std::move(local_file_path),
+                            timeout] { sync_->download_file(id, path, local, timeout); });
+}
+
+std::future<ReadFileResponse> AsyncSandboxClient::read_file(std::string sandbox_id, std::string file_path,
+                                                            ReadFileOptions options) {
+  return executor_->submit([this, id = std::move(sandbox_id), path = std::move(file_path), options] {
+    return sync_->read_file(id, path, options);
+  });
+}
+
+std::future<BackgroundJob> AsyncSandboxClient::start_background_job(std::string sandbox_id, std::string command,
+                                                                    BackgroundJobOptions options) {
+  return executor_->submit([this, id = std::move(sandbox_id), command = std::move(command),
+                            options = std::move(options)] { return sync_->start_background_job(id, command, options); });
+}
+
+std::future<BackgroundJobStatus> AsyncSandboxClient::get_background_job(std::string sandbox_id, BackgroundJob job,
+                                                                        std::optional<int> timeout) {
+  return executor_->submit([this, id = std::move(sandbox_id), job = std::move(job), timeout] {
+    return sync_->get_background_job(id, job, timeout);
+  });
+}
+
+std::future<BackgroundJobStatus> AsyncSandboxClient::run_background_job(std::string sandbox_id, std::string command,
+                                                                        RunBackgroundJobOptions options) {
+  return executor_->submit([this, id = std::move(sandbox_id), command = std::move(command),
+                            options = std::move(options)] { return sync_->run_background_job(id, command, options); });
+}
+
 }  // namespace ppio_sandbox::prime_compatible

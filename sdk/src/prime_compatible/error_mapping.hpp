@@ -1,5 +1,6 @@
 #pragma once
 // The one place where core errors become Prime's errors.
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -8,6 +9,15 @@
 #include "ppio_sandbox/prime_compatible/errors.hpp"
 
 namespace ppio_sandbox::prime_compatible::detail {
+
+// Prime's not-running errors for a sandbox PPIO no longer has (killed or
+// expired): status TERMINATED, error_type SANDBOX_NOT_FOUND, and with a
+// command, "Command '<first 50 chars>' failed: sandbox is no longer running. ...".
+SandboxNotRunningError sandbox_gone(const std::string& sandbox_id,
+                                    const std::optional<std::string>& command = std::nullopt);
+// The same for a paused sandbox, which envd cannot reach until it is resumed.
+SandboxNotRunningError sandbox_paused(const std::string& sandbox_id,
+                                      const std::optional<std::string>& command = std::nullopt);
 
 // Call inside a catch block: rethrows the current exception as Prime's type.
 // `context` prefixes generic APIError messages, e.g. "Failed to create sandbox".

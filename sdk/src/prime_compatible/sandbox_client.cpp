@@ -95,7 +95,11 @@ Sandbox SandboxClient::create(const CreateSandboxRequest& request, const CreateO
   request.validate();
   return mapped("Failed to create sandbox", [&] {
     auto& api = client_.control_plane();
-    const auto created = api.create_sandbox(mapping::to_new_sandbox(request, resolve_template(request, options)));
+    auto wire = mapping::to_new_sandbox(request, resolve_template(request, options));
+    if (options.secure) wire.secure = options.secure;
+    const auto created = api.create_sandbox(wire);
+    // Commands and file calls need envd's address and token; this saves them a lookup.
+    remember_envd(created.sandbox_id, {created.envd_access_token, created.domain});
     try {
       return mapping::to_sandbox(api.get_sandbox(created.sandbox_id));
     } catch (...) {
@@ -110,12 +114,17 @@ Sandbox SandboxClient::create(const CreateSandboxRequest& request, const CreateO
 }
 
 Sandbox SandboxClient::get(const std::string& sandbox_id) {
-  return mapped("Failed to get sandbox", [&] { return mapping::to_sandbox(client_.control_plane().get_sandbox(sandbox_id)); });
+  return mapped("Failed to get sandbox", [&] {
+    const auto info = client_.control_plane().get_sandbox(sandbox_id);
+    remember_envd(sandbox_id, {info.envd_access_token, info.domain});
+    return mapping::to_sandbox(info);
+  });
 }
 
 DeleteSandboxResponse SandboxClient::delete_(const std::string& sandbox_id) {
   return mapped("Failed to delete sandbox", [&] {
     const bool killed = client_.control_plane().kill_sandbox(sandbox_id);
+    forget_envd(sandbox_id);
     return DeleteSandboxResponse{killed, killed ? "Sandbox deleted" : "Sandbox not found"};
   });
 }

@@ -29,12 +29,7 @@ milliseconds poll_backoff(int n) {
 // (401, 402, 400, ...) is raised as Prime's error at once.
 bool transient(int status) { return status == 408 || status == 429 || status >= 500; }
 
-SandboxNotRunningError gone(const std::string& id) {
-  return SandboxNotRunningError(id, "TERMINATED", "SANDBOX_NOT_FOUND", std::nullopt,
-                                "Sandbox " + id +
-                                    " failed (SANDBOX_NOT_FOUND): Sandbox is no longer present on the runtime node. "
-                                    "Please create a new sandbox.");
-}
+SandboxNotRunningError gone(const std::string& id) { return detail::sandbox_gone(id); }
 
 // Python's repr of a list of pairs / a dict of strings, as Prime's messages print them.
 std::string py_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {

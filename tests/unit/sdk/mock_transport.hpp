@@ -8,9 +8,20 @@
 
 namespace sdk_test {
 
+// send only: send_streaming keeps HttpTransport's buffering default, so tests
+// see streamed calls as one whole request and answer them with one reply.
 class MockTransport : public ppio_sandbox::core::HttpTransport {
  public:
   MOCK_METHOD(ppio_sandbox::core::HttpResponse, send, (const ppio_sandbox::core::HttpRequest&), (override));
+};
+
+// Both methods mocked, for tests that need what happens mid-stream (a timeout
+// after some of the body arrived, say).
+class StreamingMockTransport : public ppio_sandbox::core::HttpTransport {
+ public:
+  MOCK_METHOD(ppio_sandbox::core::HttpResponse, send, (const ppio_sandbox::core::HttpRequest&), (override));
+  MOCK_METHOD(ppio_sandbox::core::HttpResponse, send_streaming,
+              (const ppio_sandbox::core::HttpRequest&, const ppio_sandbox::core::StreamHandlers&), (override));
 };
 
 inline ppio_sandbox::core::HttpResponse reply(int status, std::string body = {},

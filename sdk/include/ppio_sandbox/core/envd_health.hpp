@@ -5,23 +5,19 @@
 #include <string>
 
 #include "ppio_sandbox/core/config.hpp"
+#include "ppio_sandbox/core/envd.hpp"
 #include "ppio_sandbox/core/http.hpp"
 
 namespace ppio_sandbox::core {
 
-struct EnvdProbe {
-  std::string sandbox_id;
-  std::optional<std::string> access_token;  // envdAccessToken, for secure sandboxes
-  std::optional<std::string> domain;        // the sandbox's own domain, when the API gave one
-};
+using EnvdProbe = EnvdTarget;
 
 struct EnvdHealth {
   bool healthy = false;
   std::string detail;  // why not, for error messages
 };
 
-// The request GET /health: with sandbox_url set every sandbox shares that URL,
-// so E2b-Sandbox-Id / E2b-Sandbox-Port route it.
+// The request GET /health (see envd_request for the address and headers).
 HttpRequest envd_health_request(const ConnectionConfig& config, const EnvdProbe& probe,
                                 std::chrono::milliseconds timeout);
 

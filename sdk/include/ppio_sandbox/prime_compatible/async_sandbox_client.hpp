@@ -41,6 +41,25 @@ class AsyncSandboxClient {
   std::future<std::map<std::string, std::string>> bulk_wait_for_creation(std::vector<std::string> sandbox_ids,
                                                                         int max_attempts = 60);
 
+  std::future<CommandResponse> execute_command(std::string sandbox_id, std::string command,
+                                               CommandOptions options = {});
+  std::future<FileUploadResponse> upload_file(std::string sandbox_id, std::string file_path,
+                                              std::filesystem::path local_file_path,
+                                              std::optional<int> timeout = std::nullopt);
+  // The bytes are copied, so the caller's buffer may go away at once.
+  std::future<FileUploadResponse> upload_bytes(std::string sandbox_id, std::string file_path, std::string file_bytes,
+                                               std::string filename, std::optional<int> timeout = std::nullopt);
+  std::future<void> download_file(std::string sandbox_id, std::string file_path, std::filesystem::path local_file_path,
+                                  std::optional<int> timeout = std::nullopt);
+  std::future<ReadFileResponse> read_file(std::string sandbox_id, std::string file_path, ReadFileOptions options = {});
+  std::future<BackgroundJob> start_background_job(std::string sandbox_id, std::string command,
+                                                  BackgroundJobOptions options = {});
+  std::future<BackgroundJobStatus> get_background_job(std::string sandbox_id, BackgroundJob job,
+                                                      std::optional<int> timeout = std::nullopt);
+  // Holds one pool thread while it polls.
+  std::future<BackgroundJobStatus> run_background_job(std::string sandbox_id, std::string command,
+                                                      RunBackgroundJobOptions options = {});
+
   // Waits for the queued work and joins the pool; later calls throw.
   void close();
 

@@ -2,16 +2,22 @@
 // SandboxClient: Prime's sandbox methods, run on PPIO.
 // Prime's keyword arguments are option structs that take designated initializers:
 //   client.list({.status = SandboxStatus::RUNNING, .labels = {"exp"}, .per_page = 50});
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ppio_sandbox/core/envd.hpp"
 #include "ppio_sandbox/core/executor.hpp"
 #include "ppio_sandbox/prime_compatible/api_client.hpp"
+#include "ppio_sandbox/prime_compatible/errors.hpp"
 #include "ppio_sandbox/prime_compatible/models.hpp"
 
 namespace ppio_sandbox::prime_compatible {
@@ -19,6 +25,39 @@ namespace ppio_sandbox::prime_compatible {
 struct CreateOptions {
   // The PPIO template to start; when unset, docker_image picks it (see README).
   std::optional<std::string> template_id;
+  // PPIO's secure sandboxes: envd then wants the access token the create
+  // answer carries, and the client sends it on every command and file call.
+  std::optional<bool> secure;
+};
+
+// execute_command's keyword arguments.
+struct CommandOptions {
+  std::optional<std::string> working_dir;  // unset or "": the user's home
+  EnvVars env;                             // added to the sandbox's own variables
+  std::optional<int> timeout;              // seconds; unset means 300, as in Prime
+  std::optional<std::string> user;         // run as this user; unset: the template's default
+};
+
+// start_background_job's keyword arguments.
+struct BackgroundJobOptions {
+  std::optional<std::string> working_dir;
+  EnvVars env;  // names must match ^[A-Za-z_][A-Za-z0-9_]*$
+  std::optional<std::string> user;
+};
+
+// run_background_job's keyword arguments.
+struct RunBackgroundJobOptions {
+  int timeout = 900;  // seconds until CommandTimeoutError; the job itself is not killed
+  std::optional<std::string> working_dir;
+  EnvVars env;
+  double poll_interval = 3;  // seconds between status checks
+};
+
+// read_file's keyword arguments.
+struct ReadFileOptions {
+  std::optional<int> timeout;          // seconds; unset means 30, as in Prime
+  std::optional<std::int64_t> offset;  // negative counts from the end of the file
+  std::optional<std::int64_t> length;  // unset: to the end (at most kReadFileMaxBytes)
 };
 
 struct ListOptions {
@@ -81,9 +120,94 @@ class SandboxClient {
   std::map<std::string, std::string> bulk_wait_for_creation(const std::vector<std::string>& sandbox_ids,
                                                              int max_attempts = 60);
 
+  // ---- Commands: process.Process/Start on the sandbox's envd ----
+
+  // Runs `/bin/bash -l -c <command>` and returns its output once it exits. A
+  // non-zero exit is a normal answer. Output is raw bytes, never re-encoded.
+  // Throws CommandTimeoutError when `timeout` passes (the process is killed),
+  // SandboxNotRunningError when the sandbox is gone, APIError otherwise.
+  CommandResponse execute_command(const std::string& sandbox_id, const std::string& command,
+                                  const CommandOptions& options = {});
+
+  // ---- Files: envd's /files, streamed both ways ----
+
+  // Uploads a local file to `file_path` without reading it whole into memory.
+  // Throws FileNotFoundError("Local file not found: <path>") before any request.
+  FileUploadResponse upload_file(const std::string& sandbox_id, const std::string& file_path,
+                                 const std::filesystem::path& local_file_path, std::optional<int> timeout = std::nullopt);
+  // Uploads bytes held in memory; `filename` names the multipart part.
+  FileUploadResponse upload_bytes(const std::string& sandbox_id, const std::string& file_path,
+                                  std::string_view file_bytes, const std::string& filename,
+                                  std::optional<int> timeout = std::nullopt);
+  // Downloads `file_path` into `local_file_path` (parent directories are
+  // created), as it arrives; the file appears only once it is complete.
+  void download_file(const std::string& sandbox_id, const std::string& file_path,
+                     const std::filesystem::path& local_file_path, std::optional<int> timeout = std::nullopt);
+  // A window of a file as bytes: [offset, offset + length), a negative offset
+  // counting from the end. Without a length, at most kReadFileMaxBytes are
+  // read; a longer rest throws SandboxFileTooLargeError.
+  ReadFileResponse read_file(const std::string& sandbox_id, const std::string& file_path,
+                             const ReadFileOptions& options = {});
+  static constexpr std::int64_t kReadFileMaxBytes = std::int64_t{64} << 20;
+
+  // ---- Background jobs, on execute_command's machinery and read_file ----
+
+  // Starts `command` detached, its output going to /tmp/job_<id>.{stdout,stderr}.log
+  // and its exit status to /tmp/job_<id>.exit, and returns at once.
+  BackgroundJob start_background_job(const std::string& sandbox_id, const std::string& command,
+                                     const BackgroundJobOptions& options = {});
+  // Reads the job's exit file, and when it holds a status, the last 10 MiB of
+  // its stdout and stderr. `timeout` is each read's (unset: read_file's 30 s).
+  BackgroundJobStatus get_background_job(const std::string& sandbox_id, const BackgroundJob& job,
+                                         std::optional<int> timeout = std::nullopt);
+  // Starts a job and polls it every poll_interval seconds until it completes.
+  // Throws CommandTimeoutError after `timeout` seconds; the job keeps running.
+  BackgroundJobStatus run_background_job(const std::string& sandbox_id, const std::string& command,
+                                         const RunBackgroundJobOptions& options = {});
+
   const APIClient& client() const { return client_; }
 
  private:
+  struct EnvdAccess {
+    std::optional<std::string> access_token;
+    std::optional<std::string> domain;
+  };
+  // How an envd call is retried; see envd_exchange.
+  struct EnvdRetry {
+    bool idempotent = false;                       // connection losses and 5xx may be retried
+    std::vector<std::chrono::milliseconds> waits;  // before each retry of a transient failure
+  };
+
+  // The sandbox's envd address and token: cached from create and get, else
+  // looked up (404 -> SandboxNotRunningError). `refresh` looks it up again.
+  core::EnvdTarget envd_target(const std::string& sandbox_id, bool refresh, const std::optional<std::string>& command);
+  void remember_envd(const std::string& sandbox_id, EnvdAccess access);
+  void forget_envd(const std::string& sandbox_id);
+  // Sends `attempt(target)` with what every envd call shares: one new token
+  // lookup on 401, waits of 0.25/0.5/1 s on 409 (the sandbox is moving between
+  // states), retries per `retry`, and SandboxNotRunningError for envd's 502
+  // "sandbox not found". Returns any other answer for the caller to map;
+  // throws core::TransportError as it comes.
+  core::HttpResponse envd_exchange(const std::string& sandbox_id, const std::optional<std::string>& command,
+                                   const EnvdRetry& retry,
+                                   const std::function<core::HttpResponse(const core::EnvdTarget&)>& attempt);
+  // After a dropped stream: the error to raise when the control plane says the
+  // sandbox is gone or paused, nullopt when it is still running.
+  std::optional<SandboxNotRunningError> not_running_now(const std::string& sandbox_id,
+                                                        const std::optional<std::string>& command);
+  void kill_process_quietly(const core::EnvdTarget& target, std::uint32_t pid);
+  // process.Process/Start through envd_exchange, with every failure mapped to
+  // Prime's errors (`command` and `timeout_seconds` name them). With `detach`
+  // it returns once the process has a pid and leaves it running; otherwise
+  // once the stream has ended, with the exit in the stream's end().
+  core::ProcessStream start_process(const std::string& sandbox_id, const std::string& command,
+                                    const core::envd::StartRequest& start, const std::optional<std::string>& user,
+                                    std::optional<std::chrono::milliseconds> deadline, int timeout_seconds,
+                                    std::chrono::seconds keepalive, bool detach);
+  FileUploadResponse upload(const std::string& sandbox_id, const std::string& file_path, const std::string& filename,
+                            const std::function<core::BodySource()>& open_source, std::optional<int> timeout,
+                            bool from_file);
+
   std::string resolve_template(const CreateSandboxRequest& request, const CreateOptions& options);
   const std::vector<core::TemplateInfo>& known_templates();
   void run_parallel(std::size_t count, const std::function<void(std::size_t)>& fn);
@@ -96,6 +220,7 @@ class SandboxClient {
   std::optional<std::vector<core::TemplateInfo>> templates_;
   // Cursor of page N+1 per list query, so page N is not re-fetched from page 1.
   std::map<std::string, std::vector<std::optional<std::string>>> page_tokens_;
+  std::map<std::string, EnvdAccess> envd_access_;
 };
 
 }  // namespace ppio_sandbox::prime_compatible
