@@ -42,6 +42,8 @@ std::string expect_throws(Fn&& fn, const std::string& what) {
 struct FakeAdmin {
   std::string url;
   std::string token;
+  // A key of a second team on the same fake, for the isolation cases; empty when none.
+  std::string other_team_api_key;
 };
 
 // What a case may touch. Every sandbox made through it carries the run's
@@ -58,16 +60,31 @@ class CaseContext {
   // A request with a unique name and the run label; adjust it, then create().
   prime::CreateSandboxRequest request(const std::string& name_hint) const;
   prime::Sandbox create(const prime::CreateSandboxRequest& request);
+  // create() of request(name_hint), then wait_for_creation: ready for commands and files.
+  prime::Sandbox running(const std::string& name_hint);
+  // A sandbox made some other way (the async client) that the case must still delete.
+  void track(const std::string& sandbox_id) { created_.push_back(sandbox_id); }
 
   // Fake-only (cases marked needs_fake_admin): move the fake's virtual clock.
   void advance_fake_clock(std::chrono::milliseconds by);
+  // Fake-only: adds a fault rule (JSON as in README "Simulating failures") for
+  // the rest of the case; it is removed when the case ends. Returns its id.
+  std::string add_fault(const nlohmann::json& rule);
+  // Fake-only: how many times that rule has fired so far.
+  long fault_fired(const std::string& rule_id) const;
+  // Fake-only: a client of a second team, or a CaseFailure when the fake has none.
+  prime::SandboxClient other_team_client() const;
 
  private:
   prime::ClientOptions options_;
   std::string run_label_;
   prime::SandboxClient client_;
   std::vector<std::string> created_;
+  std::vector<std::string> faults_;
   std::optional<FakeAdmin> admin_;
+
+  ppio_sandbox::core::HttpResponse admin_call(const std::string& method, const std::string& path,
+                                              const std::string& body = "") const;
 };
 
 struct Case {
@@ -81,8 +98,14 @@ struct Case {
 };
 
 std::vector<Case> core_cases();
+std::vector<Case> model_cases();
 std::vector<Case> list_cases();
+std::vector<Case> bulk_cases();
 std::vector<Case> lifecycle_cases();
+std::vector<Case> command_cases();
+std::vector<Case> file_cases();
+std::vector<Case> async_cases();
+std::vector<Case> fault_cases();
 
 // Every case, in a stable order.
 const std::vector<Case>& catalogue();

@@ -22,6 +22,56 @@ void timeout_expiry_removes_the_sandbox(CaseContext& ctx) {
   check(!ctx.client().delete_(created.id).success, "delete of an expired sandbox reports success=false");
 }
 
+void wait_then_running(CaseContext& ctx) {
+  const auto s = ctx.create(ctx.request("wait"));
+  ctx.client().wait_for_creation(s.id, 30);
+  check(ctx.client().get(s.id).status == "RUNNING", "after wait_for_creation the status is RUNNING");
+}
+
+void wait_on_gone_sandbox_raises(CaseContext& ctx) {
+  const auto s = ctx.create(ctx.request("dying"));
+  check(ctx.client().delete_(s.id).success, "the sandbox is deleted");
+  expect_throws<prime::SandboxNotRunningError>([&] { ctx.client().wait_for_creation(s.id, 30); },
+                                               "wait on a sandbox that died raises SandboxNotRunningError");
+}
+
+void full_lifecycle(CaseContext& ctx) {
+  const auto s = ctx.running("lifecycle");
+  const auto result = ctx.client().execute_command(s.id, "echo alive");
+  check(result.exit_code == 0 && result.stdout == "alive\n", "a command runs in the new sandbox");
+  check(ctx.client().get(s.id).status == "RUNNING", "it is RUNNING");
+  check(ctx.client().delete_(s.id).success, "delete succeeds");
+  expect_throws<prime::APIError>([&] { ctx.client().get(s.id); }, "and afterwards get raises APIError");
+}
+
+void update_timeout(CaseContext& ctx) {
+  const auto s = ctx.create(ctx.request("update"));
+  const auto updated = ctx.client().update(s.id, {.timeout_minutes = 30});
+  check(updated.id == s.id, "update returns the same sandbox");
+  expect_throws<prime::APIError>([&] { ctx.client().update(s.id, {.cpu_cores = 4.0}); },
+                                 "a field PPIO cannot change raises APIError before any request");
+}
+
+void update_timeout_moves_the_end(CaseContext& ctx) {
+  const auto s = ctx.create(ctx.request("update-end"));  // 10 minutes
+  ctx.client().update(s.id, {.timeout_minutes = 30});
+  ctx.advance_fake_clock(std::chrono::minutes(20));
+  check(ctx.client().get(s.id).status == "RUNNING", "the new timeout, not the old one, decides the end");
+  ctx.advance_fake_clock(std::chrono::minutes(11));
+  expect_throws<prime::APIError>([&] { ctx.client().get(s.id); }, "after the new timeout the sandbox is gone");
+}
+
+void pause_and_resume(CaseContext& ctx) {
+  const auto s = ctx.running("pause");
+  ctx.client().execute_command(s.id, "echo kept > /tmp/state.txt");
+  check(ctx.client().pause(s.id), "pause of a running sandbox returns true");
+  check(ctx.client().get(s.id).status == "PAUSED", "a paused sandbox reads PAUSED");
+  check(!ctx.client().pause(s.id), "pause of a paused sandbox returns false");
+  check(ctx.client().resume(s.id, 10).status == "RUNNING", "resume brings it back RUNNING");
+  ctx.client().wait_for_creation(s.id, 30);
+  check(ctx.client().execute_command(s.id, "cat /tmp/state.txt").stdout == "kept\n", "files survive a pause");
+}
+
 }  // namespace
 
 std::vector<Case> lifecycle_cases() {
@@ -29,6 +79,20 @@ std::vector<Case> lifecycle_cases() {
       {"lifecycle.timeout.expiry_removes_sandbox", "lifecycle",
        "a sandbox past timeout_minutes is gone: get raises APIError, list omits it, delete reports false.",
        timeout_expiry_removes_the_sandbox, /*needs_fake_admin=*/true},
+      {"lifecycle.wait.running_after_wait", "lifecycle", "after wait_for_creation returns, get reports RUNNING.",
+       wait_then_running},
+      {"lifecycle.wait.gone_sandbox_raises", "lifecycle",
+       "wait_for_creation on a sandbox that died raises SandboxNotRunningError instead of polling to the end.",
+       wait_on_gone_sandbox_raises},
+      {"lifecycle.full_cycle", "lifecycle", "create, wait, execute, RUNNING, delete, then get raises APIError.",
+       full_lifecycle},
+      {"lifecycle.update.timeout_only", "lifecycle",
+       "update changes timeout_minutes; any field PPIO cannot change raises APIError.", update_timeout},
+      {"lifecycle.update.timeout_moves_the_end", "lifecycle",
+       "after update(timeout_minutes) the sandbox ends at the new time, not the old one.",
+       update_timeout_moves_the_end, /*needs_fake_admin=*/true},
+      {"lifecycle.pause_resume.keeps_files", "lifecycle",
+       "pause then resume (PPIO extras) keep the sandbox's files; a second pause returns false.", pause_and_resume},
   };
 }
 

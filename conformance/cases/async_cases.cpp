@@ -1,0 +1,113 @@
+// Profile `async`: AsyncSandboxClient keeps the sync client's semantics, with futures.
+#include <algorithm>
+#include <set>
+
+#include "conformance/case.hpp"
+
+namespace ppio_conformance {
+
+namespace {
+
+prime::AsyncSandboxClient async_client(const CaseContext& ctx) { return prime::AsyncSandboxClient(ctx.options(), 16); }
+
+prime::Sandbox async_create(CaseContext& ctx, prime::AsyncSandboxClient& client, const std::string& hint) {
+  auto sandbox = client.create(ctx.request(hint)).get();
+  ctx.track(sandbox.id);
+  return sandbox;
+}
+
+void create_get_delete(CaseContext& ctx) {
+  auto client = async_client(ctx);
+  auto request = ctx.request("async");
+  request.labels.push_back("async");
+  request.environment_vars = prime::EnvVars{{"ASYNC_TEST", "async_value"}};
+  auto created = client.create(request).get();
+  ctx.track(created.id);
+  check(created.name == request.name && created.status == "RUNNING", "create returns the RUNNING sandbox");
+  check(std::count(created.labels.begin(), created.labels.end(), "async") == 1, "labels come back");
+  check(client.get(created.id).get().id == created.id, "get returns it");
+  check(client.delete_(created.id).get().success, "delete succeeds");
+  check(!client.delete_("nonexistent-async-sandbox-id-xyz").get().success,
+        "delete of an unknown id returns success=false without raising");
+  auto missing = client.get("nonexistent-async-sandbox-id-xyz");
+  expect_throws<prime::APIError>([&] { missing.get(); }, "get of an unknown id raises APIError from the future");
+}
+
+void list_and_bulk(CaseContext& ctx) {
+  auto client = async_client(ctx);
+  std::vector<std::future<prime::Sandbox>> pending;
+  for (int i = 0; i < 6; ++i) pending.push_back(client.create(ctx.request("async-bulk")));
+  std::vector<std::string> ids;
+  for (auto& f : pending) {
+    ids.push_back(f.get().id);
+    ctx.track(ids.back());
+  }
+  const auto listed = client.list({.labels = {ctx.run_label()}, .per_page = 100}).get();
+  std::set<std::string> seen;
+  for (const auto& s : listed.sandboxes) seen.insert(s.id);
+  check(std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return seen.contains(id); }),
+        "list by label sees all six sandboxes created concurrently");
+  const auto states = client.bulk_wait_for_creation(ids, 30).get();
+  check(states.size() == ids.size(), "bulk_wait_for_creation answers for every id");
+  const auto deleted = client.bulk_delete({.sandbox_ids = ids}).get();
+  check(deleted.succeeded.size() == ids.size() && deleted.message == "Deleted 6/6 sandboxes",
+        "bulk_delete deletes them all: " + deleted.message);
+}
+
+void commands_and_files(CaseContext& ctx) {
+  auto client = async_client(ctx);
+  const auto s = async_create(ctx, client, "async-exec");
+  client.wait_for_creation(s.id, 30).get();
+  const auto hello = client.execute_command(s.id, "echo 'Hello Async World'", {.timeout = 10}).get();
+  check(hello.exit_code == 0 && hello.stdout == "Hello Async World\n", "execute_command returns the output");
+  const auto failing = client.execute_command(s.id, "exit 3").get();
+  check(failing.exit_code == 3, "a non-zero exit is returned, not raised");
+  auto timed_out = client.execute_command(s.id, "sleep 100", {.timeout = 2});
+  expect_throws<prime::CommandTimeoutError>([&] { timed_out.get(); }, "a timeout raises CommandTimeoutError");
+  const std::string bytes = std::string("async\0bytes\xff", 12);
+  client.upload_bytes(s.id, "/tmp/async.bin", bytes, "async.bin").get();
+  check(client.read_file(s.id, "/tmp/async.bin").get().content == bytes, "upload_bytes then read_file round trip");
+  auto missing = client.upload_file(s.id, "/tmp/x", "/nonexistent/async_file.txt");
+  expect_throws<prime::FileNotFoundError>([&] { missing.get(); }, "a missing local file raises FileNotFoundError");
+}
+
+void nonexistent_sandbox_command(CaseContext& ctx) {
+  auto client = async_client(ctx);
+  auto result = client.execute_command("nonexistent-async-sandbox-id", "echo hi");
+  expect_throws<prime::SandboxNotRunningError>([&] { result.get(); },
+                                               "a command in an unknown sandbox raises SandboxNotRunningError");
+}
+
+void close_is_clean(CaseContext& ctx) {
+  std::string id;
+  {
+    auto client = async_client(ctx);
+    id = async_create(ctx, client, "async-close").id;
+    check(client.delete_(id).get().success, "delete inside the client's scope succeeds");
+    client.close();
+    expect_throws<std::runtime_error>([&] { client.get(id); }, "a call after close() is refused");
+  }
+  check(!ctx.client().delete_(id).success, "the sandbox deleted through the closed client is really gone");
+}
+
+}  // namespace
+
+std::vector<Case> async_cases() {
+  return {
+      {"async.create_get_delete", "async",
+       "the async client's create, get and delete behave as the sync ones, errors raised from the futures.",
+       create_get_delete},
+      {"async.list_and_bulk", "async",
+       "sandboxes created concurrently are all listed, bulk-waited and bulk-deleted ('Deleted 6/6 sandboxes').",
+       list_and_bulk},
+      {"async.commands_and_files", "async",
+       "async execute_command returns output and non-zero exits, raises CommandTimeoutError; files round-trip.",
+       commands_and_files},
+      {"async.exec.nonexistent_sandbox", "async",
+       "async execute_command on an unknown sandbox raises SandboxNotRunningError.", nonexistent_sandbox_command},
+      {"async.close.clean", "async", "the async client closes cleanly; calls after close() are refused.",
+       close_is_clean},
+  };
+}
+
+}  // namespace ppio_conformance
