@@ -76,8 +76,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-upload-bytes", config.envd.max_upload_bytes, "Largest POST /files body; larger gets 413")
       ->capture_default_str();
-  app.add_option("--http-threads", config.http_threads,
-                 "HTTP worker threads; each open process or watch stream holds one")
+  app.add_option("--http-max-threads", config.http_max_threads,
+                 "Most HTTP worker threads at once: one per open connection (each process or watch stream holds "
+                 "one); past it connections wait")
+      ->capture_default_str();
+  app.add_option("--keep-alive", config.keep_alive_seconds,
+                 "Seconds an idle keep-alive connection stays open (E2B's edge: 620)")
+      ->capture_default_str();
+  app.add_option("--keep-alive-requests", config.keep_alive_max_requests,
+                 "Requests one connection may serve before the fake closes it (0: no cap)")
       ->capture_default_str();
   app.add_option("--tls-cert", config.tls_cert_file,
                  "Serve HTTPS with this PEM certificate (chain); needs --tls-key. Real-like mode: a certificate for "

@@ -15,6 +15,7 @@
 #include "mockserver/admin/journal.hpp"
 #include "mockserver/envd/envd_routes.hpp"
 #include "mockserver/faults/engine.hpp"
+#include "mockserver/net/worker_pool.hpp"
 #include "mockserver/state/clock.hpp"
 #include "mockserver/state/registry.hpp"
 
@@ -47,7 +48,16 @@ struct ServerConfig {
   envd::EnvdConfig envd;                         // files and processes of the sandboxes
   std::vector<std::string> scenario_files;       // fault scenarios loaded at start (fixtures/scenarios/*.json)
   std::string scenario_dir = PPIO_SCENARIO_DIR;  // where /_mock/faults finds {"scenario": "<name>"}
-  int http_threads = 64;                         // envd streams hold a thread each
+  // HTTP workers: cpp-httplib serves a connection on one thread for its whole
+  // life, and envd streams hold theirs open. A thread starts for each
+  // connection that finds none idle, up to this cap (past it, connections
+  // wait and /_mock/state counts them); a thread idle this long leaves.
+  std::size_t http_max_threads = 4096;
+  int http_idle_thread_seconds = 30;
+  // Keep-alive as E2B's edge keeps it: an idle connection stays 620 s, and
+  // serves any number of requests (0: no cap).
+  int keep_alive_seconds = 620;
+  std::size_t keep_alive_max_requests = 0;
   // HTTPS instead of HTTP: a PEM certificate (chain) and its private key, both
   // or neither. Real-like mode: a certificate for 127.0.0.1, api.<domain> and
   // *.<domain>, signed by a test CA the client trusts (tests/support/make_test_ca.sh).
@@ -81,6 +91,9 @@ class Server {
   std::string executor_name() const;
   // Where the sandboxes' root directories live.
   std::string state_dir() const;
+  // The HTTP workers now (all zero before start), and the listening socket's backlog.
+  net::WorkerStats http_workers() const;
+  int listen_backlog() const;
 
  private:
   struct Impl;

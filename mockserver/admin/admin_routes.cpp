@@ -96,7 +96,9 @@ void AdminRoutes::dump_state(const httplib::Request&, httplib::Response& res) {
     item["autoPause"] = record.auto_pause;
     sandboxes.push_back(std::move(item));
   }
-  api::send_json(res, 200, json{{"clock", clock_json(clock_)}, {"sandboxes", sandboxes}, {"templates", registry_.templates().all()}});
+  json state{{"clock", clock_json(clock_)}, {"sandboxes", sandboxes}, {"templates", registry_.templates().all()}};
+  if (server_facts_) state["server"] = server_facts_();
+  api::send_json(res, 200, state);
 }
 
 void AdminRoutes::get_journal(const httplib::Request& req, httplib::Response& res) {
