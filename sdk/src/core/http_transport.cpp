@@ -69,6 +69,7 @@ struct Attempt {
   bool aborted = false;
   bool head_seen = false;
   bool body_seen = false;
+  SteadyClock::time_point last_progress = SteadyClock::now();  // the last byte sent or received
   std::exception_ptr handler_error;  // thrown by a caller's handler; rethrown after the exchange
   httplib::Response res;
   HttpResponse out;
@@ -96,7 +97,8 @@ class HttplibTransport final : public HttpTransport {
   HttpResponse exchange(const HttpRequest& request, const StreamHandlers* handlers) {
     const Url url = parse_url(request.url);
     const auto started = SteadyClock::now();
-    const auto deadline = started + request.timeout;
+    const bool whole = request.timeout_scope == HttpRequest::TimeoutScope::whole_exchange;
+    const auto deadline = whole ? started + request.timeout : SteadyClock::time_point::max();
     const bool repeatable = request.may_repeat() && (handlers == nullptr || !handlers->upload.read);
     auto [client, reused] = checkout(url, request.may_repeat());
     Attempt attempt = send_once(*client, request, handlers, deadline);
@@ -106,8 +108,11 @@ class HttplibTransport final : public HttpTransport {
     }
     if (attempt.handler_error) std::rethrow_exception(attempt.handler_error);
     if (!attempt.ok && !attempt.aborted) {
-      throw to_transport_error(attempt.error, attempt.deadline_hit || SteadyClock::now() - started >= request.timeout,
-                               url);
+      // A phase that waited its whole timeout broke the exchange: a timeout, not a lost connection.
+      const auto now = SteadyClock::now();
+      const bool out_of_time = attempt.deadline_hit || (whole && now - started >= request.timeout) ||
+                               (!whole && now - attempt.last_progress >= request.timeout);
+      throw to_transport_error(attempt.error, out_of_time, url);
     }
     // A client whose exchange did not finish may hold a half-read socket; it
     // is dropped rather than returned to the pool.
@@ -126,7 +131,7 @@ class HttplibTransport final : public HttpTransport {
 
   Attempt send_once(httplib::Client& client, const HttpRequest& request, const StreamHandlers* handlers,
                     SteadyClock::time_point deadline) {
-    set_timeouts(client, request.timeout);
+    set_timeouts(client, request);
     Attempt a;
     httplib::Request req;
     req.method = request.method;
@@ -153,6 +158,7 @@ class HttplibTransport final : public HttpTransport {
         }
         if (n == 0) return false;  // the source ended early: Canceled
         sink.write(buffer, n);      // a failed write ends the exchange as Error::Write
+        a.last_progress = SteadyClock::now();
         return true;
       };
     } else {
@@ -162,6 +168,7 @@ class HttplibTransport final : public HttpTransport {
     if (handlers != nullptr && handlers->on_head) {
       req.response_handler = [&a, handlers](const httplib::Response& head) {
         a.head_seen = true;
+        a.last_progress = SteadyClock::now();
         HttpResponse view;
         view.status = head.status;
         for (const auto& [key, value] : head.headers) view.headers.emplace_back(key, value);
@@ -176,9 +183,10 @@ class HttplibTransport final : public HttpTransport {
       };
     }
 
-    // Read timeouts only bound each recv; this bounds the whole exchange.
+    // Read timeouts only bound each recv; the deadline bounds the whole exchange.
     req.content_receiver = [&a, handlers, deadline](const char* data, size_t n, uint64_t, uint64_t) {
       a.body_seen = true;
+      a.last_progress = SteadyClock::now();
       if (SteadyClock::now() > deadline) {
         a.deadline_hit = true;
         return false;
@@ -257,9 +265,13 @@ class HttplibTransport final : public HttpTransport {
     if (idle.size() < options_.max_idle_per_host) idle.push_back({std::move(client), pool_clock_->now()});
   }
 
-  static void set_timeouts(httplib::Client& client, std::chrono::milliseconds timeout) {
-    client.set_read_timeout(timeout);
-    client.set_write_timeout(timeout);
+  // Each recv and send waits at most the request's timeout; so does connecting, per phase.
+  void set_timeouts(httplib::Client& client, const HttpRequest& request) const {
+    client.set_read_timeout(request.timeout);
+    client.set_write_timeout(request.timeout);
+    const bool per_phase = request.timeout_scope == HttpRequest::TimeoutScope::each_phase;
+    client.set_connection_timeout(per_phase ? std::min(options_.connect_timeout, request.timeout)
+                                            : options_.connect_timeout);
   }
 
   static TransportError to_transport_error(httplib::Error error, bool timed_out, const Url& url) {

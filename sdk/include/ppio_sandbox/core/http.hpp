@@ -27,7 +27,16 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string content_type;
-  std::chrono::milliseconds timeout{60'000};  // the whole exchange must finish within this
+  // How long the exchange may take; `timeout_scope` says whether all of it or each phase.
+  std::chrono::milliseconds timeout{60'000};
+  enum class TimeoutScope {
+    whole_exchange,  // the answer must be complete within `timeout`
+    // Each phase on its own, as httpx's timeouts (Prime's) do: connecting, and
+    // every wait to send or to receive more bytes. A transfer that keeps moving
+    // is never cut, however long it takes in all.
+    each_phase,
+  };
+  TimeoutScope timeout_scope = TimeoutScope::whole_exchange;
   // May the transport send it twice? Unset: as its method says (GET, HEAD,
   // PUT, DELETE and OPTIONS may be repeated; POST may not).
   std::optional<bool> idempotent;
