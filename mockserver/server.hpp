@@ -13,6 +13,7 @@
 #include <string>
 
 #include "mockserver/admin/journal.hpp"
+#include "mockserver/data_files.hpp"
 #include "mockserver/envd/envd_routes.hpp"
 #include "mockserver/faults/engine.hpp"
 #include "mockserver/state/clock.hpp"
@@ -46,7 +47,7 @@ struct ServerConfig {
   std::size_t journal_size = 1000;               // requests the journal keeps
   envd::EnvdConfig envd;                         // files and processes of the sandboxes
   std::vector<std::string> scenario_files;       // fault scenarios loaded at start (fixtures/scenarios/*.json)
-  std::string scenario_dir = PPIO_SCENARIO_DIR;  // where /_mock/faults finds {"scenario": "<name>"}
+  std::string scenario_dir = default_scenario_dir();  // where /_mock/faults finds {"scenario": "<name>"}
   int http_threads = 64;                         // envd streams hold a thread each
   // HTTPS instead of HTTP: a PEM certificate (chain) and its private key, both
   // or neither. Real-like mode: a certificate for 127.0.0.1, api.<domain> and
