@@ -8,7 +8,7 @@ prefix="$1"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-export PKG_CONFIG_PATH="$(dirname "$(ls "$prefix"/lib*/pkgconfig/ppio_sandbox.pc | head -n1)")"
+export PKG_CONFIG_PATH="$(installed_libdir "$prefix")/pkgconfig"
 cflags=$(pkg-config --cflags ppio_sandbox) || fail "pkg-config does not know ppio_sandbox"
 cd "$prefix/include"
 find ppio_sandbox -name '*.hpp' | sort >"$work/headers"

@@ -11,8 +11,8 @@ version="$3"
 rm -rf "$prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
-libdir=$(cd "$prefix" && ls -d lib*/cmake/ppio_sandbox | head -n1 | sed 's|/cmake/ppio_sandbox$||')
-[ -n "$libdir" ] || fail "no <libdir>/cmake/ppio_sandbox under $prefix"
+libdir=$(installed_libdir "$prefix")
+libdir=${libdir#"$prefix/"}
 expect_file "$prefix/$libdir/libppio_sandbox.a" \
   "$prefix/$libdir/cmake/ppio_sandbox/ppio_sandboxConfig.cmake" \
   "$prefix/$libdir/cmake/ppio_sandbox/ppio_sandboxConfigVersion.cmake" \

@@ -38,6 +38,14 @@ stop_mock() {
   fi
 }
 
+# installed_libdir PREFIX: the prefix's libdir (lib, or lib/<multiarch> under /usr), from its pkg-config module.
+installed_libdir() {
+  local pc
+  pc=$(find "$1" -path '*/pkgconfig/ppio_sandbox.pc' | head -n1)
+  [ -n "$pc" ] || fail "no pkgconfig/ppio_sandbox.pc under $1"
+  dirname "$(dirname "$pc")"
+}
+
 # expect_file PATH...: each must exist.
 expect_file() {
   local f

@@ -10,7 +10,7 @@ version="$2"
 work=$(mktemp -d)
 trap 'stop_mock; rm -rf "$work"' EXIT
 
-export PKG_CONFIG_PATH="$(dirname "$(ls "$prefix"/lib*/pkgconfig/ppio_sandbox.pc | head -n1)")"
+export PKG_CONFIG_PATH="$(installed_libdir "$prefix")/pkgconfig"
 [ "$(pkg-config --modversion ppio_sandbox)" = "$version" ] || fail "pkg-config reports $(pkg-config --modversion ppio_sandbox), not $version"
 # The line the README gives.
 g++ -o "$work/consumer" "$here/pkg_config_consumer.cpp" $(pkg-config --cflags --libs ppio_sandbox)

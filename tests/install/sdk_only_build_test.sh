@@ -26,7 +26,8 @@ cmake --install "$work/build" --prefix "$work/prefix" >/dev/null
 # Only the SDK was built and installed.
 [ ! -e "$work/prefix/bin" ] || fail "an SDK-only install has programs: $(ls "$work/prefix/bin")"
 [ ! -e "$work/prefix/share/ppio-mock" ] || fail "an SDK-only install has the fake's data"
-lib=$(ls "$work"/prefix/lib*/libppio_sandbox.so."$version")
+lib="$(installed_libdir "$work/prefix")/libppio_sandbox.so.$version"
+[ -f "$lib" ] || fail "no $lib"
 soname=$(objdump -p "$lib" | sed -n 's/^ *SONAME *//p')
 [ "$soname" = "libppio_sandbox.so.${version%%.*}" ] || fail "SONAME is '$soname'"
 
