@@ -8,7 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mockserver/data_files.hpp"
 #include "mockserver/server.hpp"
+#include "ppio_sandbox/version.hpp"
 
 namespace {
 
@@ -23,20 +25,22 @@ int main(int argc, char** argv) {
   std::vector<std::string> keys;
 
   CLI::App app{"ppio-mock: a fake PPIO Agent Sandbox server (E2B-compatible control plane) on one port."};
+  app.set_version_flag("--version", std::string("ppio-mock ") + PPIO_SANDBOX_VERSION);
+  const std::string data = ppio_mock::data_dir();
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", config.port, "Port to listen on; 0 picks a free one and prints it")->capture_default_str();
   app.add_option("--api-key", keys,
                  "An accepted API key, as KEY or KEY=TEAM (repeatable). Default: " +
                      std::string(ppio_mock::kDefaultApiKey) + "=" + ppio_mock::kDefaultTeam);
   app.add_option("--tenants", config.tenants_file,
-                 R"(JSON file {"keys": {"<api key>": "<team>"}} (see fixtures/tenants.json); merged with --api-key)")
+                 R"(JSON file {"keys": {"<api key>": "<team>"}} (e.g. )" + data + "/tenants.json); merged with --api-key")
       ->check(CLI::ExistingFile);
   app.add_option("--templates", config.templates_file,
-                 "JSON file of templates (the shape of fixtures/templates.json); default: the built-in copy")
+                 "JSON file of templates; default: the built-in copy of " + data + "/templates.json")
       ->check(CLI::ExistingFile);
   app.add_option("--seed", config.seed, "Seed for sandbox ids, tokens and injected faults")->capture_default_str();
   app.add_option("--scenario", config.scenario_files,
-                 "Fault scenario file to load (repeatable), e.g. fixtures/scenarios/flaky-network.json")
+                 "Fault scenario file to load (repeatable), e.g. " + config.scenario_dir + "/flaky-network.json")
       ->check(CLI::ExistingFile);
   app.add_option("--scenario-dir", config.scenario_dir,
                  "Where POST /_mock/faults {\"scenario\": NAME} looks for NAME.json")

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "mockserver/admin/journal.hpp"
+#include "mockserver/data_files.hpp"
 #include "mockserver/envd/envd_routes.hpp"
 #include "mockserver/faults/engine.hpp"
 #include "mockserver/net/worker_pool.hpp"
@@ -47,7 +48,7 @@ struct ServerConfig {
   std::size_t journal_size = 1000;               // requests the journal keeps
   envd::EnvdConfig envd;                         // files and processes of the sandboxes
   std::vector<std::string> scenario_files;       // fault scenarios loaded at start (fixtures/scenarios/*.json)
-  std::string scenario_dir = PPIO_SCENARIO_DIR;  // where /_mock/faults finds {"scenario": "<name>"}
+  std::string scenario_dir = default_scenario_dir();  // where /_mock/faults finds {"scenario": "<name>"}
   // HTTP workers: cpp-httplib serves a connection on one thread for its whole
   // life, and envd streams hold theirs open. A thread starts for each
   // connection that finds none idle, up to this cap (past it, connections
