@@ -93,7 +93,7 @@ void AdminRoutes::dump_state(const httplib::Request&, httplib::Response& res) {
     json item = record.info;
     item["team"] = record.team;
     item["envVars"] = record.env_vars;
-    item["autoPause"] = record.auto_pause;
+    item["autoPause"] = record.settings.auto_pause;
     sandboxes.push_back(std::move(item));
   }
   api::send_json(res, 200, json{{"clock", clock_json(clock_)}, {"sandboxes", sandboxes}, {"templates", registry_.templates().all()}});
