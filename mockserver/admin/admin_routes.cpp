@@ -94,6 +94,8 @@ void AdminRoutes::dump_state(const httplib::Request&, httplib::Response& res) {
     item["team"] = record.team;
     item["envVars"] = record.env_vars;
     item["autoPause"] = record.settings.auto_pause;
+    item["autoResume"] = record.settings.auto_resume;
+    item["autoPauseMemory"] = record.settings.auto_pause_memory;
     sandboxes.push_back(std::move(item));
   }
   api::send_json(res, 200, json{{"clock", clock_json(clock_)}, {"sandboxes", sandboxes}, {"templates", registry_.templates().all()}});

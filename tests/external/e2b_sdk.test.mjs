@@ -260,3 +260,19 @@ test('getMetrics with a time window', async () => {
   const before = await sbx.getMetrics({ start: new Date(startedAt - 3_600_000), end: new Date(startedAt - 60_000) })
   assert.deepEqual(before, [], 'no samples before the sandbox existed')
 })
+
+test('network: rules on create are reported, updateNetwork replaces them, private traffic gets a token', async () => {
+  const sbx = await newSandbox({ network: { allowOut: ['example.com'], denyOut: ['0.0.0.0/0'] } })
+  let network = (await sbx.getInfo()).network
+  assert.deepEqual(network.allowOut, ['example.com'])
+  assert.deepEqual(network.denyOut, ['0.0.0.0/0'])
+  await sbx.updateNetwork({ denyOut: ['10.0.0.0/8'] })
+  network = (await sbx.getInfo()).network
+  assert.equal(network.allowOut, undefined, 'an omitted field clears')
+  assert.deepEqual(network.denyOut, ['10.0.0.0/8'])
+  await assert.rejects(sbx.updateNetwork({ denyOut: ['example.com'] }), (err) => err instanceof SandboxError)
+
+  const secured = await newSandbox({ network: { allowPublicTraffic: false } })
+  assert.ok(secured.trafficAccessToken, 'a sandbox without public traffic gets a traffic access token')
+  assert.equal((await secured.getInfo()).network.allowPublicTraffic, false)
+})

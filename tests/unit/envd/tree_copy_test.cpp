@@ -55,7 +55,9 @@ class TreeCopy : public ::testing::Test {
     fs::create_symlink("/etc/passwd", root_ / "app/passwd");
     ASSERT_EQ(::mkfifo((root_ / "app/pipe").c_str(), 0600), 0);
     ::chmod((root_ / "app/pipe").c_str(), 0620);  // past the umask
-    if (::geteuid() == 0) ASSERT_EQ(::lchown((root_ / "app/hello.txt").c_str(), 1000, 1000), 0);
+    if (::geteuid() == 0) {
+      ASSERT_EQ(::lchown((root_ / "app/hello.txt").c_str(), 1000, 1000), 0);
+    }
   }
 
   void TearDown() override {
@@ -79,7 +81,9 @@ class TreeCopy : public ::testing::Test {
     EXPECT_TRUE(S_ISFIFO(lstat_of(copy / "app/pipe").st_mode));
     EXPECT_EQ(lstat_of(copy / "app/pipe").st_mode & 07777, 0620u);
     EXPECT_TRUE(S_ISLNK(lstat_of(copy / "bin").st_mode)) << "the skeleton's links too";
-    if (::geteuid() == 0) EXPECT_EQ(lstat_of(copy / "app/hello.txt").st_uid, 1000u);
+    if (::geteuid() == 0) {
+      EXPECT_EQ(lstat_of(copy / "app/hello.txt").st_uid, 1000u);
+    }
   }
 
   fs::path state_dir_;
