@@ -48,8 +48,9 @@ class ModernRoutes : public ::testing::Test {
     return json::parse(res->body);
   }
   std::chrono::seconds left(const std::string& id) {
-    return std::chrono::duration_cast<std::chrono::seconds>(parse_rfc3339(detail(id)["endAt"].get<std::string>()) -
-                                                            server_.clock().now());
+    // endAt has millisecond precision; the clock does not.
+    return std::chrono::round<std::chrono::seconds>(parse_rfc3339(detail(id)["endAt"].get<std::string>()) -
+                                                    server_.clock().now());
   }
   // envd, as the SDKs reach it with E2B_SANDBOX_URL.
   httplib::Headers envd_headers(const std::string& id) {

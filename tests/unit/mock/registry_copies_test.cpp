@@ -114,7 +114,7 @@ TEST_F(RegistryCopies, ASandboxFromASnapshotStartsWithItsFilesAndResources) {
   EXPECT_CALL(storage_, restore_snapshot(snapshot.storage_key(), _))
       .Times(3)
       .WillRepeatedly([&](const std::string&, const std::string& id) { restored_into = id; });
-  for (const std::string ref : {"team/seed:default", "seed", snapshot.template_id}) {
+  for (const std::string& ref : std::vector<std::string>{"team/seed:default", "seed", snapshot.template_id}) {
     const auto id = create("team", {}, ref);
     EXPECT_EQ(restored_into, id) << ref;
     const auto info = registry_.info("team", id);
