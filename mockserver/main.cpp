@@ -53,7 +53,13 @@ int main(int argc, char** argv) {
                  "Domain reported for each sandbox, so clients reach envd at 49983-<id>.<domain>; off port 443 "
                  "include the port (mock.ppio.test:8443); default: none");
   app.add_flag("--legacy-v1", config.legacy_v1,
-               "PPIO v1 domain behaviour: ids <sandboxID>-<clientID>, timeouts capped at 1 h unless long_running");
+               "PPIO v1 domain behaviour: ids <sandboxID>-<clientID>, timeouts capped at 1 h unless long_running, "
+               "not secure by default, and no snapshots, fork, network rules or volume mounts");
+  std::string secure_default;
+  app.add_option("--secure-default", secure_default,
+                 "Whether a create that omits `secure` gets a secured envd (an envdAccessToken, X-Access-Token "
+                 "required); default: true, false with --legacy-v1")
+      ->check(CLI::IsMember({"true", "false"}));
   app.add_option("--max-concurrent", config.max_concurrent_sandboxes,
                  "Running sandboxes a team may have; past it create gets 429 (0: unlimited)")
       ->capture_default_str();
@@ -96,6 +102,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", config.tls_key_file, "The PEM private key of --tls-cert");
   CLI11_PARSE(app, argc, argv);
 
+  if (!secure_default.empty()) config.secure_by_default = secure_default == "true";
   for (const auto& entry : keys) {
     const auto eq = entry.find('=');
     config.api_keys[entry.substr(0, eq)] = eq == std::string::npos ? ppio_mock::kDefaultTeam : entry.substr(eq + 1);

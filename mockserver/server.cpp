@@ -45,6 +45,7 @@ state::RegistryOptions registry_options(const ServerConfig& config) {
   options.legacy_v1 = config.legacy_v1;
   options.domain = config.domain;
   options.max_concurrent_per_team = config.max_concurrent_sandboxes;
+  options.secure_by_default = config.secure_by_default.value_or(!config.legacy_v1);
   return options;
 }
 
@@ -165,6 +166,7 @@ struct Server::Impl {
                             {"listenBacklog", listen_fd < 0 ? -1 : net::listen_backlog(listen_fd)}};
     });
     registry.set_observer([this](const std::string& id, state::SandboxEvent event) { envd.on_sandbox_event(id, event); });
+    registry.set_storage(&envd.dirs());
     envd.use_faults(faults);
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
     http.set_socket_options([this](socket_t fd) {

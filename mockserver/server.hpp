@@ -41,6 +41,8 @@ struct ServerConfig {
   // Clients append it verbatim, so a fake off port 443 names its port: mock.ppio.test:8443.
   std::string domain;
   bool legacy_v1 = false;             // PPIO v1 domain: "<id>-<clientID>" ids, 1 h cap unless long_running
+  // What a create without `secure` gets; unset: secure on the modern domain, not on legacy_v1.
+  std::optional<bool> secure_by_default;
   int max_concurrent_sandboxes = 0;   // running sandboxes per team; 0: unlimited
   double rate_limit_per_second = 0;   // control-plane requests per team; 0: unlimited
   double rate_limit_burst = 10;

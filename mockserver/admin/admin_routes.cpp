@@ -93,7 +93,9 @@ void AdminRoutes::dump_state(const httplib::Request&, httplib::Response& res) {
     json item = record.info;
     item["team"] = record.team;
     item["envVars"] = record.env_vars;
-    item["autoPause"] = record.auto_pause;
+    item["autoPause"] = record.settings.auto_pause;
+    item["autoResume"] = record.settings.auto_resume;
+    item["autoPauseMemory"] = record.settings.auto_pause_memory;
     sandboxes.push_back(std::move(item));
   }
   json state{{"clock", clock_json(clock_)}, {"sandboxes", sandboxes}, {"templates", registry_.templates().all()}};
