@@ -55,22 +55,52 @@ bool is_streaming(const std::string& service, const std::string& method) {
   return method == "WatchDir";
 }
 
+namespace {
+
+// "Application/JSON; charset=utf-8" -> "application/json".
+std::string media_type(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  while (!type.empty() && type.front() == ' ') type.erase(0, 1);
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type;
+}
+
+std::string envelope_payload(const std::string& body) {
+  constexpr std::size_t kHeader = 5;
+  connect::FrameDecoder decoder(body.size());
+  decoder.feed(body);
+  std::optional<connect::Frame> frame;
+  try {
+    frame = decoder.next();
+  } catch (const std::length_error&) {
+    frame.reset();
+  }
+  if (!frame && body.size() >= kHeader) {
+    throw FsError(Code::invalid_argument, "the message envelope's length prefix is larger than the " +
+                                              std::to_string(body.size() - kHeader) + " bytes that follow it");
+  }
+  if (!frame || frame->end_stream()) throw FsError(Code::invalid_argument, "the request has no message envelope");
+  if ((frame->flags & connect::kFlagCompressed) != 0) {
+    throw FsError(Code::unimplemented, "compressed request envelopes are not supported");
+  }
+  return std::move(frame->payload);
+}
+
+}  // namespace
+
 json request_message(const httplib::Request& req, bool streaming) {
-  const std::string type = req.get_header_value("Content-Type");
+  const std::string type = media_type(req.get_header_value("Content-Type"));
   if (type.find("proto") != std::string::npos) {
     throw FsError(Code::unimplemented, "only the JSON codec is supported, not " + type);
   }
-  std::string payload = req.body;
-  if (streaming && type.starts_with("application/connect+json")) {
-    connect::FrameDecoder decoder(payload.size());
-    decoder.feed(req.body);
-    auto frame = decoder.next();
-    if (!frame || frame->end_stream()) throw FsError(Code::invalid_argument, "the request has no message envelope");
-    if ((frame->flags & connect::kFlagCompressed) != 0) {
-      throw FsError(Code::unimplemented, "compressed request envelopes are not supported");
-    }
-    payload = std::move(frame->payload);
+  const char* wanted = streaming ? "application/connect+json" : "application/json";
+  if (type != wanted) {
+    throw UnsupportedMediaType{streaming ? "application/connect+json, application/connect+proto"
+                                         : "application/json, application/proto",
+                               "content type '" + type + "' is not " + wanted};
   }
+  const std::string payload = streaming ? envelope_payload(req.body) : req.body;
   if (payload.empty()) return json::object();
   json message = json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded() || !message.is_object()) {

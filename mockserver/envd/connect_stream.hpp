@@ -44,8 +44,15 @@ struct StreamFaults {
 StreamFaults stream_faults_of(const faults::Decision& decision, std::string team, std::string sandbox_id);
 
 bool is_streaming(const std::string& service, const std::string& method);
+// A content type the procedure cannot take: connect-go answers HTTP 415 with
+// the types it would take in Accept-Post.
+struct UnsupportedMediaType {
+  std::string accept_post;
+  std::string message;
+};
 // The one message of a request: an envelope for streams, a bare message for unary calls.
-// Throws FsError (invalid_argument, unimplemented) for what it cannot read.
+// Throws UnsupportedMediaType for a content type that is neither, and FsError
+// (invalid_argument, unimplemented) for what it cannot read.
 nlohmann::json request_message(const httplib::Request& req, bool streaming);
 // Keepalive-Ping-Interval, 90 s when absent or invalid.
 std::chrono::milliseconds keepalive_interval(const httplib::Request& req);

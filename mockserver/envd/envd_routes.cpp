@@ -9,6 +9,7 @@ namespace ppio_mock::envd {
 using nlohmann::json;
 using ppio_sandbox::core::connect::Code;
 using exec::FsError;
+namespace connect = ppio_sandbox::core::connect;
 namespace models = ppio_sandbox::core::envd;
 
 EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t max_rpc_body_bytes)
@@ -96,6 +97,9 @@ httplib::Server::Handler EnvdRoutes::rpc_route(const std::string& service) {
       serve_rpc(service + "/" + method, streaming, req, res);
     } catch (const EdgeReply& e) {
       send_json(res, e.status, e.body);
+    } catch (const UnsupportedMediaType& e) {
+      res.set_header("Accept-Post", e.accept_post);
+      send_json(res, 415, connect::error_json({Code::unimplemented, e.message}));
     } catch (const FsError& e) {
       send_call_error(res, streaming, {e.code(), e.what()});
     } catch (const json::exception& e) {

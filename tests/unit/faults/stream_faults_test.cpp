@@ -67,7 +67,8 @@ TEST_F(StreamFaults, ACommandPatternIsDecidedOnceTheBodyIsReadAndCountsEachStart
 
 TEST_F(StreamFaults, ACommandRuleWithAnErrorAnswersBeforeTheProcessStarts) {
   add(R"({"match": {"command": "never-run"}, "action": {"type": "error", "status": 503}})");
-  auto res = rpc("process.Process/Start", json{{"process", {{"cmd", "/bin/bash"}, {"args", {"-c", "touch /tmp/never-run"}}}}});
+  const json start{{"process", {{"cmd", "/bin/bash"}, {"args", {"-c", "touch /tmp/never-run"}}}}};
+  auto res = envd()->Post("/process.Process/Start", connect::encode_message(start), "application/connect+json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
   EXPECT_EQ(envd()->Get("/files?path=/tmp/never-run")->status, 404);
