@@ -128,6 +128,7 @@ struct Server::Impl {
   state::RateLimiter limiter;
   api::ControlPlaneRoutes control_plane;
   admin::Journal journal;
+  api::UnexpectedErrors unexpected;
   admin::AdminRoutes admin;
   faults::FaultEngine faults;
   admin::FaultRoutes fault_routes;
@@ -163,7 +164,8 @@ struct Server::Impl {
     load_scenarios(faults, config);
     admin.report_server([this] {
       return nlohmann::json{{"httpWorkers", worker_stats()},
-                            {"listenBacklog", listen_fd < 0 ? -1 : net::listen_backlog(listen_fd)}};
+                            {"listenBacklog", listen_fd < 0 ? -1 : net::listen_backlog(listen_fd)},
+                            {"unexpectedErrors", unexpected.to_json()}};
     });
     registry.set_observer([this](const std::string& id, state::SandboxEvent event) { envd.on_sandbox_event(id, event); });
     registry.set_storage(&envd.dirs());
@@ -181,7 +183,7 @@ struct Server::Impl {
     // File uploads stream to disk and may be large; every other body keeps the
     // small limit, checked on Content-Length before the body is read.
     http.set_payload_max_length(std::max(config.max_body_bytes, config.envd.max_upload_bytes));
-    api::install_error_shapes(http);
+    api::install_error_shapes(http, &unexpected);
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_request_started = std::chrono::steady_clock::now();
       if (!envd::is_file_upload(req) && req.has_header("Content-Length")) {
@@ -326,6 +328,7 @@ faults::FaultEngine& Server::faults() { return impl_->faults; }
 std::string Server::executor_name() const { return impl_->envd.executor().name(); }
 std::string Server::state_dir() const { return impl_->envd.state_dir(); }
 net::WorkerStats Server::http_workers() const { return impl_->worker_stats(); }
+std::uint64_t Server::unexpected_errors() const { return impl_->unexpected.count(); }
 int Server::listen_backlog() const { return impl_->listen_fd < 0 ? -1 : net::listen_backlog(impl_->listen_fd); }
 
 }  // namespace ppio_mock

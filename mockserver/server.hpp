@@ -97,6 +97,8 @@ class Server {
   // The HTTP workers now (all zero before start), and the listening socket's backlog.
   net::WorkerStats http_workers() const;
   int listen_backlog() const;
+  // Handler exceptions nothing mapped (each answered 500): bugs in the fake.
+  std::uint64_t unexpected_errors() const;
 
  private:
   struct Impl;

@@ -1,5 +1,8 @@
 #include "mockserver/api/http_edge.hpp"
 
+#include <iostream>
+#include <regex>
+
 #include "mockserver/state/service_error.hpp"
 
 namespace ppio_mock::api {
@@ -61,20 +64,54 @@ std::string authenticate(const httplib::Request& req, const state::Tenants& tena
   return *team;
 }
 
-void install_error_shapes(httplib::Server& server) {
+void UnexpectedErrors::record(const httplib::Request& req, const std::string& what) {
+  std::cerr << "ppio-mock: unexpected error (a bug in the fake) in " << req.method << " " << req.path << ": " << what
+            << std::endl;
+  std::lock_guard lock(mutex_);
+  ++count_;
+  last_ = json{{"method", req.method}, {"path", req.path}, {"message", what}};
+}
+
+std::uint64_t UnexpectedErrors::count() const {
+  std::lock_guard lock(mutex_);
+  return count_;
+}
+
+json UnexpectedErrors::to_json() const {
+  std::lock_guard lock(mutex_);
+  return json{{"count", count_}, {"last", last_}};
+}
+
+namespace {
+
+// /process.Process/Start, /envd/<id>/filesystem.Filesystem/Stat: envd's Connect procedures.
+bool is_connect_procedure(const std::string& path) {
+  static const std::regex procedure(R"(^(/envd/[^/]+)?/[a-z]+\.[A-Za-z]+/[A-Za-z]+$)");
+  return std::regex_match(path, procedure);
+}
+
+}  // namespace
+
+void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected) {
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) send_error(res, res.status, default_message(res.status));
   });
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string message = "Internal server error";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      message += std::string(": ") + e.what();
-    } catch (...) {
-    }
-    send_error(res, 500, message);
-  });
+  server.set_exception_handler(
+      [unexpected](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        if (unexpected != nullptr) unexpected->record(req, what);
+        const std::string message = "Internal server error: " + what;
+        if (is_connect_procedure(req.path)) {
+          return send_json(res, 500, json{{"code", "internal"}, {"message", message}});
+        }
+        send_error(res, 500, message);
+      });
 }
 
 }  // namespace ppio_mock::api

@@ -1,6 +1,8 @@
 #pragma once
 // Where the fake's errors become HTTP: once, for every route.
+#include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include <httplib.h>
@@ -24,8 +26,24 @@ nlohmann::json parse_json_body(const httplib::Request& req);
 // The team behind X-API-Key; throws ServiceError 401 when missing or unknown.
 std::string authenticate(const httplib::Request& req, const state::Tenants& tenants);
 
-// Fills in the JSON error body for statuses httplib produced itself
-// (unknown route 404, oversized body 413, ...).
-void install_error_shapes(httplib::Server& server);
+// Exceptions no handler mapped: each is a bug in the fake. They are logged with
+// their request and counted, so /_mock/state and the fuzzers can see them.
+class UnexpectedErrors {
+ public:
+  void record(const httplib::Request& req, const std::string& what);
+  std::uint64_t count() const;
+  // {"count": n, "last": {"method", "path", "message"} or null}
+  nlohmann::json to_json() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::uint64_t count_ = 0;
+  nlohmann::json last_;
+};
+
+// Fills in the JSON error body for statuses httplib produced itself (unknown
+// route 404, oversized body 413, ...), and answers an unexpected exception with
+// 500 in the shape of the service it reached: Connect's for envd RPCs.
+void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected = nullptr);
 
 }  // namespace ppio_mock::api
