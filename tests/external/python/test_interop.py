@@ -196,3 +196,16 @@ def test_a_sandbox_paused_in_python_reads_paused_through_the_cpp_sdk(run_label, 
     # Adapter defect (reference §3): it reads a paused sandbox as PROVISIONING, and lists paused
     # sandboxes under PENDING or STOPPED; the C++ SDK says PAUSED (README, "How Prime maps onto PPIO").
     assert adapter.read(Sandbox.get_info(sbx.sandbox_id))["status"] == "PROVISIONING"
+
+
+def test_a_label_with_a_hash_reads_whole_in_cpp_and_cut_in_the_adapter(run_label, cleanup):
+    made = cpp("create", json.dumps({"name": "hashed", "docker_image": "base", "labels": [run_label, "gpu#a100"]}))
+    cleanup.append(made["id"])
+    info = Sandbox.get_info(made["id"])
+    assert info.metadata[adapter.LABEL_PREFIX + "gpu#a100"] == "1"
+    assert sorted(cpp("get", made["id"])["labels"]) == sorted([run_label, "gpu#a100"])
+    assert [key(s["id"]) for s in cpp("list", json.dumps({"labels": ["gpu#a100", run_label]}))["sandboxes"]] == [key(made["id"])]
+    assert listed_ids(adapter.list_metadata(labels=[run_label, "gpu#a100"])) == [key(made["id"])]
+    # Adapter defect (reference §3, §6): it reads the label up to its second "#", so it
+    # reads back "gpu", not the "gpu#a100" it would itself have written and filters on.
+    assert sorted(adapter.read(info)["labels"]) == sorted([run_label, "gpu"])
