@@ -230,16 +230,29 @@ void ControlPlaneRoutes::logs_v2(const httplib::Request& req, httplib::Response&
 
 void ControlPlaneRoutes::metrics(const httplib::Request& req, httplib::Response& res) {
   const std::string team = admit(req);
+  // PPIO's v1 domain takes the window in unix milliseconds (ppio-sandbox
+  // multiplies by 1000 there), the modern one in seconds.
+  const bool legacy = registry_.options().legacy_v1;
+  const auto at = [legacy](long long value) {
+    return legacy ? Timestamp(std::chrono::milliseconds(value)) : from_unix_seconds(value);
+  };
   std::optional<Timestamp> from;
   std::optional<Timestamp> to;
-  if (const auto start = int_param(req, "start")) from = from_unix_seconds(*start);
-  if (const auto end = int_param(req, "end")) to = from_unix_seconds(*end);
+  if (const auto start = int_param(req, "start")) from = at(*start);
+  if (const auto end = int_param(req, "end")) to = at(*end);
   if (from && to && *from > *to) throw ServiceError(400, "start must not be after end");
-  // A whole second: the window's end covers samples taken within that second.
-  if (to) *to += std::chrono::seconds(1) - Timestamp::duration(1);
+  // A whole unit: the window's end covers samples taken within that second (millisecond).
+  const Timestamp::duration unit = legacy ? Timestamp::duration(std::chrono::milliseconds(1))
+                                          : Timestamp::duration(std::chrono::seconds(1));
+  if (to) *to += unit - Timestamp::duration(1);
   const auto samples = registry_.metric_samples(team, req.matches[1], from, to);
   json out = json::array();
-  for (const auto t : samples.times) out.push_back(metric_json(samples.info, t));
+  for (const auto t : samples.times) {
+    json sample = metric_json(samples.info, t);
+    // v1's own memory fields, which ppio-sandbox turns into memTotal/memUsed.
+    if (legacy) sample.update({{"memUsedMiB", 0}, {"memTotalMiB", samples.info.memory_mb}});
+    out.push_back(std::move(sample));
+  }
   send_json(res, 200, out);
 }
 

@@ -60,7 +60,8 @@ std::optional<std::string> routed_sandbox_id(const httplib::Request& req) {
     const auto end = req.path.find('/', 6);
     if (end != std::string::npos && end > 6) return req.path.substr(6, end - 6);
   }
-  for (const char* header : {"E2b-Sandbox-Id", "Novita-Sandbox-Id"}) {
+  // E2B's header, and the ones the Novita and PPIO forks of its SDKs send instead.
+  for (const char* header : {"E2b-Sandbox-Id", "Novita-Sandbox-Id", "PPIO-Sandbox-Id"}) {
     std::string id = req.get_header_value(header);
     if (!id.empty()) return id;
   }

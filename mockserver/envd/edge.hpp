@@ -1,6 +1,6 @@
 #pragma once
-// The edge of envd: which sandbox a request reaches (the E2b-Sandbox-Id or
-// Novita-Sandbox-Id header, the Host 49983-<id>.<domain>, or the path prefix
+// The edge of envd: which sandbox a request reaches (the E2b-Sandbox-Id,
+// Novita-Sandbox-Id or PPIO-Sandbox-Id header, the Host 49983-<id>.<domain>, or the path prefix
 // /envd/<id>/), whether it may (running, access token), and as which user.
 // Everything here runs before a handler; its refusals are EdgeReply (the
 // proxy's or the auth middleware's answer) or FsError (envd's own).

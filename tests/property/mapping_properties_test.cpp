@@ -60,7 +60,7 @@ rc::Gen<prime::CreateSandboxRequest> create_request() {
     r.team_id = maybe(text());
     r.cpu_cores = *rc::gen::inRange(1, 641) / 10.0;
     r.memory_gb = *rc::gen::inRange(1, 2561) / 10.0;
-    r.disk_size_gb = *rc::gen::inRange(1, 1000);
+    r.disk_size_gb = *rc::gen::inRange(1, 10000) / 10.0;
     r.timeout_minutes = *rc::gen::inRange(1, 24 * 60);
     r.start_command = maybe(text());
     return r;
@@ -81,7 +81,9 @@ core::SandboxInfo stored(const core::NewSandbox& n) {
 
 RC_GTEST_PROP(Mapping, EveryPrimeFieldComesBackFromMetadata, ()) {
   const auto r = *create_request();
-  const auto s = mapping::to_sandbox(stored(mapping::to_new_sandbox(r, "base")));
+  const auto wire = mapping::to_new_sandbox(r, "base");
+  const auto& stored_metadata = wire.metadata;
+  const auto s = mapping::to_sandbox(stored(wire));
   RC_ASSERT(s.name == r.name);
   RC_ASSERT(s.docker_image == r.docker_image);
   RC_ASSERT(std::set<std::string>(s.labels.begin(), s.labels.end()) ==
@@ -89,6 +91,9 @@ RC_GTEST_PROP(Mapping, EveryPrimeFieldComesBackFromMetadata, ()) {
   RC_ASSERT(s.cpu_cores == r.cpu_cores);
   RC_ASSERT(s.memory_gb == r.memory_gb);
   RC_ASSERT(s.disk_size_gb == r.disk_size_gb);
+  // What the Python adapter reads with int(): base-10 digits only.
+  const auto& disk = stored_metadata.at("disk_size_gb");
+  RC_ASSERT(!disk.empty() && disk.find_first_not_of("0123456789") == std::string::npos);
   RC_ASSERT(s.timeout_minutes == r.timeout_minutes);
   RC_ASSERT(s.team_id == r.team_id);
   RC_ASSERT(s.start_command == r.start_command);

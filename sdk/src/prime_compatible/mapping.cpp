@@ -10,6 +10,14 @@ namespace {
 
 std::string number_text(double value) { return json(value).dump(); }
 
+// The Python adapter reads disk_size_gb with int(), which takes base-10
+// integer text only ("5", never "5.0"); a fraction is rounded up, as the
+// adapter rounds memory. nullopt when the value has no such text.
+std::optional<std::string> whole_number_text(double value) {
+  if (!std::isfinite(value) || std::abs(value) >= 1e15) return std::nullopt;
+  return std::to_string(static_cast<long long>(std::ceil(value)));
+}
+
 const std::string* find(const core::Metadata& md, const char* key) {
   auto it = md.find(key);
   return it == md.end() ? nullptr : &it->second;
@@ -45,7 +53,10 @@ core::Metadata to_metadata(const CreateSandboxRequest& r) {
   for (const auto& label : r.labels) md[keys::kLabelPrefix + label] = "1";
   if (r.team_id) md[keys::kTeamId] = *r.team_id;
   if (r.environment_vars && !r.environment_vars->empty()) md[keys::kEnvironmentVars] = json(*r.environment_vars).dump();
-  md[keys::kDiskSizeGb] = number_text(r.disk_size_gb);
+  const auto disk_text = whole_number_text(r.disk_size_gb);
+  if (disk_text) md[keys::kDiskSizeGb] = *disk_text;
+  // The exact size too, when the adapter's integer key cannot hold it.
+  if (!disk_text || std::ceil(r.disk_size_gb) != r.disk_size_gb) md[keys::kDiskSizeGbExact] = number_text(r.disk_size_gb);
   md[keys::kDockerImage] = r.docker_image;
   if (r.start_command) md[keys::kStartCommand] = *r.start_command;
   md[keys::kCpuCores] = number_text(r.cpu_cores);
@@ -95,7 +106,8 @@ Sandbox to_sandbox(const core::SandboxInfo& info) {
   s.start_command = text_or_none(md, keys::kStartCommand);
   s.cpu_cores = number_or<double>(md, keys::kCpuCores, info.cpu_count);
   s.memory_gb = number_or<double>(md, keys::kMemoryGb, std::ceil(info.memory_mb / 1024.0));
-  s.disk_size_gb = number_or<double>(md, keys::kDiskSizeGb, info.disk_size_mb / 1024.0);
+  s.disk_size_gb = number_or<double>(md, keys::kDiskSizeGbExact,
+                                     number_or<double>(md, keys::kDiskSizeGb, info.disk_size_mb / 1024.0));
   s.disk_mount_path = text_or_none(md, keys::kDiskMountPath).value_or("");
   s.gpu_count = number_or<int>(md, keys::kGpuCount, 0);
   s.gpu_type = text_or_none(md, keys::kGpuType);

@@ -25,6 +25,11 @@ TEST_F(Files, HealthIs204ForEnvdTrafficAnd200ForTheControlPlane) {
   EXPECT_EQ(res->status, 204);
   res = plain.Get("/health", {{"Novita-Sandbox-Id", id_}});
   EXPECT_EQ(res->status, 204);
+  // What ppio-sandbox (Python) sends with PPIO_SANDBOX_URL.
+  res = plain.Get("/health", {{"PPIO-Sandbox-Id", id_}, {"PPIO-Sandbox-Port", "49983"}});
+  EXPECT_EQ(res->status, 204);
+  res = plain.Get("/health", {{"PPIO-Sandbox-Id", "nosuchsandbox"}});
+  EXPECT_EQ(res->status, 502);
 }
 
 TEST_F(Files, UnknownAndKilledSandboxesGetTheEdge502AndPausedOnesItsPaused409) {

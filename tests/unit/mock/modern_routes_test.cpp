@@ -424,6 +424,33 @@ TEST_F(LegacyRoutes, TheModernOnlyRoutesAre404AndCreateKeepsItsOwnBody) {
   EXPECT_TRUE(created({{"templateID", "base"}, {"secure", true}})["envdAccessToken"].is_string());
 }
 
+// ppio-sandbox sends the metrics window in unix milliseconds on the v1 domain
+// (found by tests/external/python: its get_metrics(start, end) came back empty).
+TEST_F(LegacyRoutes, MetricsTakeTheirWindowInMillisecondsAndReportMiB) {
+  const auto body = created({{"templateID", "base"}});
+  const std::string id = std::string(body["sandboxID"]) + "-" + std::string(body["clientID"]);
+  const auto t0 = std::chrono::duration_cast<std::chrono::milliseconds>(server_.clock().now().time_since_epoch()).count();
+  server_.clock().advance(std::chrono::seconds(12));
+  const auto metrics = [&](const std::string& query) {
+    auto res = http_->Get("/sandboxes/" + id + "/metrics" + query);
+    EXPECT_EQ(res->status, 200) << query << ": " << res->body;
+    return json::parse(res->body);
+  };
+  const auto all = metrics("");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["memTotalMiB"], 512);
+  EXPECT_EQ(all[0]["memUsedMiB"], 0);
+  EXPECT_EQ(all[0]["memTotal"], 512 * 1024 * 1024);
+  EXPECT_EQ(metrics("?start=" + std::to_string(t0 - 100'000) + "&end=" + std::to_string(t0 - 1)).size(), 0u);
+  EXPECT_EQ(metrics("?start=" + std::to_string(t0 + 4'000) + "&end=" + std::to_string(t0 + 6'000)).size(), 1u);
+  EXPECT_EQ(metrics("?start=" + std::to_string(t0) + "&end=" + std::to_string(t0 + 12'000)).size(), 3u);
+  // Seconds read as milliseconds fall in 1970: nothing then.
+  EXPECT_EQ(metrics("?start=" + std::to_string(t0 / 1000) + "&end=" + std::to_string(t0 / 1000 + 12)).size(), 0u);
+  expect_service_error(http_->Get("/sandboxes/" + id + "/metrics?start=" + std::to_string(t0 + 9'000) +
+                                  "&end=" + std::to_string(t0)),
+                       400);
+}
+
 TEST(SecureDefaultFlag, AServerMayDefaultToInsecure) {
   ppio_mock::Server server({.secure_by_default = false});
   server.start();

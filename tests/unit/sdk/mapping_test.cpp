@@ -52,6 +52,22 @@ TEST(Mapping, ReadsASandboxTheAdapterCreated) {
   EXPECT_EQ(s.status, "RUNNING");
 }
 
+// The adapter reads disk_size_gb with Python's int(): "5.0" made it fail to read
+// every sandbox the C++ SDK created (found by tests/external/python/test_interop.py).
+TEST(Mapping, DiskSizeIsIntegerTextTheAdapterCanRead) {
+  auto md = mapping::to_metadata({.name = "n", .docker_image = "img", .disk_size_gb = 5});
+  EXPECT_EQ(md.at("disk_size_gb"), "5");
+  EXPECT_FALSE(md.contains("prime_disk_size_gb"));
+  EXPECT_EQ(mapping::to_sandbox(info_with(md)).disk_size_gb, 5);
+
+  md = mapping::to_metadata({.name = "n", .docker_image = "img", .disk_size_gb = 2.5});
+  EXPECT_EQ(md.at("disk_size_gb"), "3");  // rounded up, as the adapter rounds memory
+  EXPECT_EQ(md.at("prime_disk_size_gb"), "2.5");
+  EXPECT_EQ(mapping::to_sandbox(info_with(md)).disk_size_gb, 2.5);
+
+  EXPECT_EQ(mapping::to_sandbox(info_with({{"disk_size_gb", "7"}})).disk_size_gb, 7);
+}
+
 TEST(Mapping, MalformedMetadataFallsBackInsteadOfFailing) {
   const auto s = mapping::to_sandbox(info_with({{"prime_cpu_cores", "many"}, {"environment_vars", "{oops"}}));
   EXPECT_EQ(s.cpu_cores, 2);
