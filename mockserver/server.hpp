@@ -79,6 +79,8 @@ class Server {
   faults::FaultEngine& faults();
   // "bwrap" or "host": how this server runs commands.
   std::string executor_name() const;
+  // envd: the sandboxes' environments, processes and files.
+  envd::EnvdRoutes& envd();
   // Where the sandboxes' root directories live.
   std::string state_dir() const;
 
