@@ -34,7 +34,8 @@ std::string basic_auth_user(const httplib::Request& req) {
 }  // namespace
 
 void Edge::run_as(Call& call, const std::string& name) const {
-  const std::string wanted = name.empty() ? registry_.templates().runtime(call.record.info.template_id).default_user : name;
+  const auto& runtime = registry_.templates().runtime(call.record.info.template_id);
+  const std::string wanted = name.empty() ? runtime.default_user : name;
   const auto* user = exec::find_user(wanted);
   if (user == nullptr) throw FsError(Code::unauthenticated, "invalid username: '" + name + "'");
   call.user = *user;

@@ -208,7 +208,8 @@ ResourceControl::ResourceControl(bool use_cgroups) {
       const Mechanism kind = v2 ? Mechanism::cgroup_v2 : Mechanism::cgroup_v1;
       if (!memory_h_ && h->controllers.contains("memory")) memory_h_ = h.get(), memory_ = kind;
       if (!processes_h_ && h->controllers.contains("pids")) processes_h_ = h.get(), processes_ = kind;
-      if (!freezer_h_ && (v2 ? h->v2_freeze : h->controllers.contains("freezer"))) freezer_h_ = h.get(), freezer_ = kind;
+      const bool freezes = v2 ? h->v2_freeze : h->controllers.contains("freezer");
+      if (!freezer_h_ && freezes) freezer_h_ = h.get(), freezer_ = kind;
     }
   }
   std::erase_if(hierarchies_, [&](const auto& h) {
@@ -226,7 +227,8 @@ std::string ResourceControl::describe(bool isolated) const {
   const auto where = [](Mechanism m, const char* fallback) {
     return m == Mechanism::fallback ? std::string(fallback) : std::string(name_of(m));
   };
-  const char* nproc = isolated ? "RLIMIT_NPROC on uid 1000 (counted across the host)" : "nothing (host executor)";
+  const char* nproc =
+      isolated ? "RLIMIT_NPROC on uid 1000 (counted per uid, not per sandbox)" : "nothing (host executor)";
   return "memory by " + where(memory_, "RLIMIT_AS on each process (no memory cgroup here)") + ", processes by " +
          where(processes_, nproc) + ", pause by " +
          (freezer_ == Mechanism::fallback ? std::string("SIGSTOP to every process") : where(freezer_, "") + " freezer");

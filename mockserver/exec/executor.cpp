@@ -244,7 +244,8 @@ std::unique_ptr<Executor> choose_executor(const std::string& requested) {
     std::cerr << "ppio-mock: executor bwrap: each sandbox is one environment under bubblewrap (its own mount, pid, "
                  "network, IPC and UTS namespaces), its commands forked by its init, as "
               << (privileged() ? "user (uid 1000) or root"
-                               : "user only (the fake is not root: root is user's uid mapped as 0, files are all user's)")
+                               : "user only (the fake is not root: root is user's uid mapped as 0, "
+                                 "files are all user's)")
               << "\n";
     return make_bwrap_executor();
   }

@@ -156,7 +156,9 @@ Message decode(const std::string& bytes) {
       m.spawn.env = r.strings();
       m.spawn.cwd = r.str();
       const auto identity = r.scalar<std::uint32_t>();
-      if (identity > static_cast<std::uint32_t>(Identity::mapped_root)) throw std::runtime_error("init message: identity");
+      if (identity > static_cast<std::uint32_t>(Identity::mapped_root)) {
+        throw std::runtime_error("init message: identity");
+      }
       m.spawn.identity = static_cast<Identity>(identity);
       m.spawn.uid = r.scalar<std::uint32_t>();
       m.spawn.gid = r.scalar<std::uint32_t>();

@@ -70,7 +70,8 @@ struct StartParams {
 class ProcessTable {
  public:
   // level ("info", "warn", "error") and message for the sandbox's logs.
-  using LogSink = std::function<void(const std::string& sandbox_id, const std::string& level, const std::string& message)>;
+  using LogSink =
+      std::function<void(const std::string& sandbox_id, const std::string& level, const std::string& message)>;
 
   // `use_cgroups` false: limits and pause by rlimits and signals only.
   ProcessTable(const Executor& executor, std::size_t output_cap_bytes, bool use_cgroups = true);

@@ -76,7 +76,8 @@ class World {
                              {"Connect-Timeout-Ms", "30000"}};
     if (as_root) headers.emplace("Authorization", "Basic " + ppio_sandbox::core::base64_encode("root:"));
     const json body{{"process", {{"cmd", "/usr/bin/bash"}, {"args", {"-c", script}}, {"cwd", "/"}}}, {"stdin", false}};
-    auto res = client.Post("/process.Process/Start", headers, connectrpc::encode_message(body), "application/connect+json");
+    auto res = client.Post("/process.Process/Start", headers, connectrpc::encode_message(body),
+                           "application/connect+json");
     RC_ASSERT(res);
     RC_ASSERT(res->status == 200);
     // It really ran: its stream carries its end (an exit, or the kill it may have sent itself).

@@ -9,7 +9,9 @@ using exec::FsError;
 
 json FilesystemService::make_dir(Call& call, const json& body) {
   const std::string path = exec::normalize_path(required_string(body, {"path"}), call.user.home);
-  if (!call.fs->make_dir(path, &call.user)) throw FsError(Code::already_exists, "directory '" + path + "' already exists");
+  if (!call.fs->make_dir(path, &call.user)) {
+    throw FsError(Code::already_exists, "directory '" + path + "' already exists");
+  }
   return json{{"entry", call.fs->stat(path)}};
 }
 

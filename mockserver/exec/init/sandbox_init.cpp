@@ -148,7 +148,8 @@ bool exists(const std::string& path) {
 }
 
 void mask(const std::string& path, bool dir) {
-  const bool ok = dir ? ::mount("none", path.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000") == 0
+  constexpr unsigned long kSealed = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  const bool ok = dir ? ::mount("none", path.c_str(), "tmpfs", kSealed, "size=4k,mode=000") == 0
                       : ::mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr) == 0;
   if (!ok) die("masking " + path);
 }
