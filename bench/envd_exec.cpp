@@ -92,9 +92,11 @@ struct Fake {
     ppio_sandbox::core::NewSandbox n;
     n.template_id = "base";
     n.timeout = 3600;
-    const auto id = server.registry().create(ppio_mock::kDefaultTeam, n).info.sandbox_id;
+    const auto info = server.registry().create(ppio_mock::kDefaultTeam, n).info;
+    const auto& id = info.sandbox_id;
     auto client = std::make_unique<httplib::Client>(server.url());
-    client->set_default_headers({{"E2b-Sandbox-Id", id}});
+    // Secure by default: each sandbox's envd wants its own token.
+    client->set_default_headers({{"E2b-Sandbox-Id", id}, {"X-Access-Token", info.envd_access_token.value_or("")}});
     client->set_read_timeout(600, 0);
     client->set_write_timeout(600, 0);
     clients.emplace_back(id, std::move(client));

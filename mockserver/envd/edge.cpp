@@ -14,8 +14,15 @@ namespace {
 constexpr const char* kUnauthorized =
     "unauthorized access, please provide a valid access token or method signing if supported";
 
+constexpr const char* kTrafficTokenHeader = "e2b-traffic-access-token";
+
 EdgeReply sandbox_not_found(const std::string& id) {
   return {502, json{{"sandboxId", id}, {"message", "The sandbox was not found"}, {"code", 502}}};
+}
+
+// What E2B's proxy answers for a paused sandbox it will not resume.
+EdgeReply sandbox_paused(const std::string& id) {
+  return {409, json{{"sandboxId", id}, {"message", "The sandbox is paused"}, {"code", 409}, {"canAutoResume", false}}};
 }
 
 // A user name from "Authorization: Basic base64(user:)"; "" when absent.
@@ -65,12 +72,43 @@ bool is_file_upload(const httplib::Request& req) {
          req.path.find('/', 6) == req.path.size() - 6;
 }
 
+std::optional<EdgeReply> traffic_token_refusal(const state::SandboxRecord& record, const httplib::Request& req) {
+  const auto& token = record.settings.traffic_access_token;
+  if (!token) return std::nullopt;
+  const std::string& id = record.info.sandbox_id;
+  if (!req.has_header(kTrafficTokenHeader)) {
+    return EdgeReply{403, json{{"sandboxId", id},
+                               {"message", std::string("Sandbox is secured with traffic access token. Token header '") +
+                                               kTrafficTokenHeader + "' is missing"},
+                               {"code", 403}}};
+  }
+  if (req.get_header_value(kTrafficTokenHeader) != *token) {
+    return EdgeReply{403, json{{"sandboxId", id},
+                               {"message", "Sandbox is secured with traffic access token. Provided token is invalid."},
+                               {"code", 403}}};
+  }
+  return std::nullopt;
+}
+
+std::optional<state::SandboxRecord> Edge::reach(const std::string& id) const {
+  auto record = registry_.lookup(id);
+  if (!record || record->info.state == state::SandboxState::running) return record;
+  // Paused: traffic resumes it when its lifecycle says autoResume, as E2B's proxy does.
+  if (!record->settings.auto_resume) throw sandbox_paused(id);
+  try {
+    record = registry_.auto_resume(id);
+  } catch (const state::ServiceError& e) {
+    throw EdgeReply{e.status(), json{{"sandboxId", id}, {"message", e.what()}, {"code", e.status()}}};
+  }
+  if (record && record->info.state != state::SandboxState::running) throw sandbox_paused(id);
+  return record;
+}
+
 Call Edge::admit(const httplib::Request& req, bool token_required) const {
   const auto id = routed_sandbox_id(req);
   if (!id) throw sandbox_not_found("");
-  auto record = registry_.lookup(*id);
-  // A paused sandbox is not reachable either: this fake does no auto-resume.
-  if (!record || record->info.state != state::SandboxState::running) throw sandbox_not_found(*id);
+  auto record = reach(*id);
+  if (!record) throw sandbox_not_found(*id);
   if (const auto& token = record->info.envd_access_token) {
     const bool sent = req.has_header("X-Access-Token");
     if ((token_required || sent) && req.get_header_value("X-Access-Token") != *token) {

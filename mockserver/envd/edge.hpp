@@ -30,6 +30,11 @@ struct EdgeReply {
   nlohmann::json body;
 };
 
+// 403 when the sandbox's URLs need its traffic access token (network.allowPublicTraffic
+// false) and the request lacks it, as E2B's proxy answers. For port traffic: envd (49983)
+// is guarded by the envd access token instead.
+std::optional<EdgeReply> traffic_token_refusal(const state::SandboxRecord& record, const httplib::Request& req);
+
 // What one admitted envd request works on.
 struct Call {
   state::SandboxRecord record;
@@ -43,7 +48,8 @@ class Edge {
   Edge(state::Registry& registry, SandboxDirs& dirs) : registry_(registry), dirs_(dirs) {}
 
   // The running sandbox the request reaches, its access token checked when
-  // `token_required` (or when the client sent one anyway). Throws EdgeReply.
+  // `token_required` (or when the client sent one anyway). A paused one is
+  // resumed when it has autoResume, else refused (409). Throws EdgeReply.
   Call admit(const httplib::Request& req, bool token_required) const;
   // admit, then the user an HTTP call names in its `username` query (else the template's default user).
   Call admit_http(const httplib::Request& req, bool token_required) const;
@@ -53,6 +59,8 @@ class Edge {
  private:
   // Runs the call as `name` ("": the template's default user); unknown users are unauthenticated.
   void run_as(Call& call, const std::string& name) const;
+  // The sandbox by id, resumed if paused with autoResume; nullopt when gone.
+  std::optional<state::SandboxRecord> reach(const std::string& id) const;
 
   state::Registry& registry_;
   SandboxDirs& dirs_;

@@ -61,6 +61,8 @@ class EnvdRoutes {
   const exec::Executor& executor() const { return *executor_; }
   exec::ProcessTable& processes() { return processes_; }
   const std::string& state_dir() const { return dirs_.state_dir(); }
+  // The sandboxes' files, as the registry's SandboxStorage (snapshots, forks).
+  SandboxDirs& dirs() { return dirs_; }
 
  private:
   using HttpHandler = std::function<void(Call&, const httplib::Request&, httplib::Response&)>;

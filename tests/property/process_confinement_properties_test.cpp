@@ -72,7 +72,9 @@ class World {
   void run(const std::string& script, bool as_root) {
     httplib::Client client(server_->url());
     client.set_read_timeout(60, 0);
-    httplib::Headers headers{{"E2b-Sandbox-Id", a_}, {"Content-Type", "application/connect+json"},
+    httplib::Headers headers{{"E2b-Sandbox-Id", a_},
+                             {"X-Access-Token", a_token_},
+                             {"Content-Type", "application/connect+json"},
                              {"Connect-Timeout-Ms", "30000"}};
     if (as_root) headers.emplace("Authorization", "Basic " + ppio_sandbox::core::base64_encode("root:"));
     const json body{{"process", {{"cmd", "/usr/bin/bash"}, {"args", {"-c", script}}, {"cwd", "/"}}}, {"stdin", false}};
@@ -126,22 +128,27 @@ class World {
     ppio_sandbox::core::NewSandbox n;
     n.template_id = "base";
     n.timeout = 3600;
-    a_ = server_->registry().create(ppio_mock::kDefaultTeam, n).info.sandbox_id;
-    b_ = server_->registry().create(ppio_mock::kDefaultTeam, n).info.sandbox_id;
+    const auto a = server_->registry().create(ppio_mock::kDefaultTeam, n).info;
+    const auto b = server_->registry().create(ppio_mock::kDefaultTeam, n).info;
+    // Secure by default: envd wants each sandbox's own token.
+    a_ = a.sandbox_id;
+    a_token_ = a.envd_access_token.value_or("");
+    b_ = b.sandbox_id;
+    b_token_ = b.envd_access_token.value_or("");
     outside_ = base_ / "outside";
     fs::create_directories(outside_ / "sub");
     std::ofstream(outside_ / "canary") << kCanary;
     std::ofstream(outside_ / "sub" / "canary") << kCanary;
     // B: a canary file and a process of its own, both of which A must not reach.
     httplib::Client client(server_->url());
-    client.Post("/files?path=/home/user/canary", {{"E2b-Sandbox-Id", b_}}, kCanary, "application/octet-stream");
+    const httplib::Headers to_b{{"E2b-Sandbox-Id", b_}, {"X-Access-Token", b_token_}};
+    client.Post("/files?path=/home/user/canary", to_b, kCanary, "application/octet-stream");
     b_root_ = fs::path(server_->state_dir()) / b_;
-    b_stream_ = std::thread([this] {
+    b_stream_ = std::thread([this, to_b] {
       httplib::Client c(server_->url());
       c.set_read_timeout(3600, 0);
       const json body{{"process", {{"cmd", "/bin/sleep"}, {"args", {"3600"}}}}, {"stdin", false}};
-      c.Post("/process.Process/Start", {{"E2b-Sandbox-Id", b_}}, connectrpc::encode_message(body),
-             "application/connect+json");
+      c.Post("/process.Process/Start", to_b, connectrpc::encode_message(body), "application/connect+json");
     });
     for (int i = 0; i < 100000 && server_->envd().processes().running(b_) == 0; ++i) std::this_thread::yield();
     run("true", false);  // A's root and environment exist before anything is compared
@@ -160,6 +167,7 @@ class World {
 
   std::unique_ptr<ppio_mock::Server> server_;
   std::string a_, b_;
+  std::string a_token_, b_token_;
   fs::path base_, outside_, b_root_;
   std::thread b_stream_;
   std::map<std::string, std::string> outside_before_;

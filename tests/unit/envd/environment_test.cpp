@@ -312,10 +312,11 @@ TEST(FakeKilled, ItsSandboxesEndWithIt) {
   const auto created = api.Post("/sandboxes", R"({"templateID": "base"})", "application/json");
   ASSERT_TRUE(created && created->status == 201);
   const std::string id = json::parse(created->body)["sandboxID"];
+  const std::string token = json::parse(created->body)["envdAccessToken"];  // secure by default
   httplib::Client envd(url);
   const json body{{"process", {{"cmd", "/bin/bash"}, {"args", {"-c", "(setsid sleep 600 &); echo ok"}}}}, {"stdin", false}};
-  const auto ran = envd.Post("/process.Process/Start", {{"E2b-Sandbox-Id", id}}, connect::encode_message(body),
-                             "application/connect+json");
+  const auto ran = envd.Post("/process.Process/Start", {{"E2b-Sandbox-Id", id}, {"X-Access-Token", token}},
+                             connect::encode_message(body), "application/connect+json");
   ASSERT_TRUE(ran && ran->status == 200);
 
   // The fake's child is bubblewrap (spawned by whichever thread served the
