@@ -148,6 +148,10 @@ std::string find_init() {
   if (!ec) {
     const auto beside = (self.parent_path() / "ppio-sandbox-init").string();
     if (executable(beside)) return beside;
+#ifdef PPIO_INIT_FROM_BINDIR
+    const auto installed = (self.parent_path() / PPIO_INIT_FROM_BINDIR).lexically_normal().string();
+    if (executable(installed)) return installed;
+#endif
   }
 #ifdef PPIO_SANDBOX_INIT
   if (executable(PPIO_SANDBOX_INIT)) return PPIO_SANDBOX_INIT;
@@ -233,7 +237,12 @@ std::unique_ptr<Executor> choose_executor(const std::string& requested) {
   if (requested != "auto" && requested != "bwrap" && requested != "host") {
     throw std::invalid_argument("unknown executor '" + requested + "'");
   }
-  if (find_init().empty()) throw std::runtime_error("ppio-sandbox-init not found next to the program or in the build");
+  const std::string init = find_init();
+  if (init.empty()) {
+    throw std::runtime_error("ppio-sandbox-init not found next to the program, in its install's libexec/ppio-mock/ "
+                             "or in the build");
+  }
+  std::cerr << "ppio-mock: each sandbox's init is " << init << "\n";
   if (requested == "host") {
     std::cerr << "ppio-mock: executor host (as requested): commands run as plain subprocesses of one init per "
                  "sandbox, as the fake's own user, NOT isolated\n";

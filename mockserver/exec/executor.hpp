@@ -60,7 +60,9 @@ class Executor {
 std::unique_ptr<Executor> make_bwrap_executor(std::string bwrap_path = "/usr/bin/bwrap", std::string init_path = "");
 std::unique_ptr<Executor> make_host_executor(std::string init_path = "");
 
-// ppio-sandbox-init next to the running program, else where the build put it.
+// ppio-sandbox-init next to the running program (a build tree), else at
+// <prefix>/libexec/ppio-mock/ from its <prefix>/bin (an install), else where
+// the build put it; "" when none is there.
 std::string find_init();
 
 // Runs `true` in the namespaces and mounts the executor uses; false (with the
