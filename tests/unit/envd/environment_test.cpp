@@ -105,6 +105,37 @@ class Environments : public EnvdTest {
     EXPECT_EQ(res->status, 200) << res->body;
   }
 
+  // `command` run to its end in sandbox `id`.
+  StreamResult run_in(const std::string& id, const std::string& command, const httplib::Headers& headers = {}) {
+    auto client = envd(id);
+    return read_stream(*client, "/process.Process/Start",
+                       json{{"process", {{"cmd", "/bin/bash"}, {"args", {"-l", "-c", command}}}}, {"stdin", false}},
+                       headers);
+  }
+
+  // Follows `pid` of sandbox `id` with Process.Connect in its own thread; returns once the stream started.
+  std::thread follow(const std::string& id, std::uint32_t pid, StreamResult& out) {
+    auto mutex = std::make_shared<std::mutex>();
+    auto cv = std::make_shared<std::condition_variable>();
+    auto following = std::make_shared<bool>(false);
+    std::thread follower([this, id, pid, &out, mutex, cv, following] {
+      auto client = envd(id);
+      out = read_stream(*client, "/process.Process/Connect", json{{"process", {{"pid", pid}}}}, {},
+                        [&](const models::ProcessEvent& e) {
+                          if (!std::holds_alternative<models::StartEvent>(e)) return;
+                          std::lock_guard lock(*mutex);
+                          *following = true;
+                          cv->notify_all();
+                        });
+      std::lock_guard lock(*mutex);  // a stream refused outright ends the wait too
+      *following = true;
+      cv->notify_all();
+    });
+    std::unique_lock lock(*mutex);
+    cv->wait(lock, [&] { return *following; });
+    return follower;
+  }
+
   ppio_mock::exec::ProcessTable& processes() { return server_.envd().processes(); }
 };
 
@@ -229,6 +260,67 @@ TEST_F(Environments, PauseFreezesTheProcessesAndResumeContinuesThem) {
   ASSERT_TRUE(after.end);
   EXPECT_EQ(after.end->exit_code, 0);
   EXPECT_TRUE(after.ended);
+}
+
+// A paused sandbox with autoResume is woken by envd traffic (as E2B's proxy
+// resumes it): the traffic's own call follows the process frozen at the pause.
+TEST_F(Environments, TrafficResumingAPausedSandboxContinuesItsFrozenProcesses) {
+  const auto id = create_sandbox(json{{"templateID", "base"}, {"timeout", 300}, {"autoResume", {{"enabled", true}}}});
+  StreamResult before;
+  auto reader = start_reading("read line; echo got $line", before, id);
+  const auto pid = wait_for_process("got", id);
+  ASSERT_EQ(api_->Post("/sandboxes/" + id + "/pause", "", "application/json")->status, 204);
+  reader.join();
+  EXPECT_FALSE(before.ended);
+  ASSERT_TRUE(processes().frozen(id));
+
+  StreamResult after;
+  auto follower = follow(id, pid, after);  // this Connect is the traffic that resumes it
+  EXPECT_FALSE(processes().frozen(id));
+  const auto detail = api_->Get("/sandboxes/" + id);
+  ASSERT_TRUE(detail);
+  EXPECT_EQ(json::parse(detail->body)["state"], "running") << detail->body;
+  send_line(pid, "woken\n", id);
+  follower.join();
+  EXPECT_EQ(after.pid, pid);
+  EXPECT_EQ(after.stdout_text, "got woken\n");
+  ASSERT_TRUE(after.end);
+  EXPECT_EQ(after.end->exit_code, 0);
+}
+
+// Forks and snapshots copy a sandbox's root: the copy is a valid root of its
+// own, with the owners, the users' homes and the /etc of the source.
+TEST_F(Environments, ForksAndSnapshotsAreValidRootsWithTheSourcesOwnersHomesAndEtc) {
+  auto client = envd();
+  ASSERT_EQ(client->Post("/files?path=/home/user/mine.txt", "mine", "application/octet-stream")->status, 200);
+  ASSERT_EQ(client->Post("/files?path=/srv/roots.txt&username=root", "roots", "application/octet-stream")->status, 200);
+  ASSERT_EQ(run("echo 'alice:x:1001:1001::/home/alice:/bin/sh' >> /etc/passwd && echo done", json::object(), kAsRoot)
+                .stdout_text,
+            "done\n");
+  const std::string check =
+      "whoami; stat -c '%U:%G %n' /home/user/mine.txt /srv/roots.txt; stat -c '%U:%G %a %n' /home/user /root /tmp; "
+      "getent passwd alice | cut -d: -f1,3; cat /home/user/mine.txt; echo; touch /home/user/new && echo writable; "
+      "touch /root/x 2>/dev/null || echo root-only";
+  const std::string expected =
+      "user\nuser:user /home/user/mine.txt\nroot:root /srv/roots.txt\nuser:user 755 /home/user\nroot:root 700 /root\n"
+      "root:root 1777 /tmp\nalice:1001\nmine\nwritable\nroot-only\n";
+  ASSERT_EQ(run(check).stdout_text, expected);
+
+  auto res = api_->Post("/sandboxes/" + id_ + "/fork", R"({"count": 1})", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const auto forked = json::parse(res->body).at(0).at("sandbox");
+  const std::string fork = forked["sandboxID"];
+  tokens_[fork] = forked["envdAccessToken"];
+  const auto in_fork = run_in(fork, check);
+  EXPECT_EQ(in_fork.stdout_text, expected) << in_fork.stderr_text;
+
+  res = api_->Post("/sandboxes/" + id_ + "/snapshots", R"({"name": "env-snap"})", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const auto restored = create_sandbox(json{{"templateID", json::parse(res->body)["snapshotID"]}});
+  const auto in_restored = run_in(restored, check);
+  EXPECT_EQ(in_restored.stdout_text, expected) << in_restored.stderr_text;
 }
 
 TEST_F(Environments, KillingTheSandboxEndsEverythingInItTheInitIncluded) {
