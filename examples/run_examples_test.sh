@@ -9,6 +9,7 @@ name=$(basename "$example")
 
 work=$(mktemp -d)
 mock_out="$work/mock.log"
+: >"$mock_out"  # made before the fake starts: the background job's own redirect may come after the first read
 "$mock" --port 0 --api-key sk_examples=team-examples >"$mock_out" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -326,6 +326,7 @@ state::Registry& Server::registry() { return impl_->registry; }
 admin::Journal& Server::journal() { return impl_->journal; }
 faults::FaultEngine& Server::faults() { return impl_->faults; }
 std::string Server::executor_name() const { return impl_->envd.executor().name(); }
+envd::EnvdRoutes& Server::envd() { return impl_->envd; }
 std::string Server::state_dir() const { return impl_->envd.state_dir(); }
 net::WorkerStats Server::http_workers() const { return impl_->worker_stats(); }
 std::uint64_t Server::unexpected_errors() const { return impl_->unexpected.count(); }

@@ -92,6 +92,8 @@ class Server {
   faults::FaultEngine& faults();
   // "bwrap" or "host": how this server runs commands.
   std::string executor_name() const;
+  // envd: the sandboxes' environments, processes and files.
+  envd::EnvdRoutes& envd();
   // Where the sandboxes' root directories live.
   std::string state_dir() const;
   // The HTTP workers now (all zero before start), and the listening socket's backlog.

@@ -173,6 +173,8 @@ void StreamWriter::stream(httplib::Response& res, std::shared_ptr<StreamSource> 
           kill_sandbox_(faults.team, faults.sandbox_id);  // the command ended before after_ms
           kill_at.reset();
         }
+        // A paused or killed sandbox: the connection drops, with no end-stream frame.
+        if (done && !stopped && source->dropped()) return false;
         std::vector<Frame> frames;
         for (const auto& message : messages) frames.push_back({connect::encode_message(message), true, false});
         if (stopped) {

@@ -28,6 +28,9 @@ class StreamSource {
   // over (after its last message was handed out).
   virtual bool wait(std::vector<nlohmann::json>& messages, std::chrono::milliseconds timeout) = 0;
   virtual std::optional<ppio_sandbox::core::connect::Error> end_error() const = 0;
+  // The stream ends by dropping the connection, with no end-stream frame, as the
+  // edge does when the sandbox is paused or killed under it.
+  virtual bool dropped() const { return false; }
   virtual nlohmann::json keepalive() const = 0;
 };
 

@@ -38,22 +38,15 @@ std::string basic_auth_user(const httplib::Request& req) {
   return decoded.substr(0, decoded.find(':'));
 }
 
-// The users a sandbox has: the template's default "user", and root.
-std::optional<std::string> home_of(const std::string& user) {
-  if (user.empty() || user == exec::kDefaultUser) return std::string(exec::kHomeDir);
-  if (user == "root") return std::string("/root");
-  return std::nullopt;
-}
-
-// Runs the call as `user` ("" keeps the default); unknown users are unauthenticated.
-void run_as(Call& call, const std::string& user) {
-  const auto home = home_of(user);
-  if (!home) throw FsError(Code::unauthenticated, "invalid username: '" + user + "'");
-  if (!user.empty()) call.user = user;
-  call.home = *home;
-}
-
 }  // namespace
+
+void Edge::run_as(Call& call, const std::string& name) const {
+  const auto& runtime = registry_.templates().runtime(call.record.info.template_id);
+  const std::string wanted = name.empty() ? runtime.default_user : name;
+  const auto* user = exec::find_user(wanted);
+  if (user == nullptr) throw FsError(Code::unauthenticated, "invalid username: '" + name + "'");
+  call.user = *user;
+}
 
 std::optional<std::string> routed_sandbox_id(const httplib::Request& req) {
   if (req.path.starts_with("/envd/")) {
@@ -132,7 +125,7 @@ Call Edge::admit(const httplib::Request& req, bool token_required) const {
 
 Call Edge::admit_http(const httplib::Request& req, bool token_required) const {
   Call call = admit(req, token_required);
-  if (req.has_param("username")) run_as(call, req.get_param_value("username"));
+  run_as(call, req.has_param("username") ? req.get_param_value("username") : "");
   return call;
 }
 

@@ -13,6 +13,7 @@
 
 #include "mockserver/envd/sandbox_dirs.hpp"
 #include "mockserver/exec/sandbox_fs.hpp"
+#include "mockserver/exec/users.hpp"
 #include "mockserver/state/registry.hpp"
 #include "ppio_sandbox/core/connect.hpp"
 
@@ -39,8 +40,7 @@ struct Call {
   state::SandboxRecord record;
   std::string id;  // the sandbox id without a client suffix
   std::shared_ptr<exec::SandboxFs> fs;
-  std::string user = exec::kDefaultUser;
-  std::string home = exec::kHomeDir;
+  exec::SandboxUser user = exec::default_user();  // who the call runs as; user.home resolves relative paths
 };
 
 class Edge {
@@ -51,12 +51,14 @@ class Edge {
   // `token_required` (or when the client sent one anyway). A paused one is
   // resumed when it has autoResume, else refused (409). Throws EdgeReply.
   Call admit(const httplib::Request& req, bool token_required) const;
-  // admit, then the user an HTTP call names in its `username` query.
+  // admit, then the user an HTTP call names in its `username` query (else the template's default user).
   Call admit_http(const httplib::Request& req, bool token_required) const;
-  // admit (token required), then the user an RPC names in Basic auth.
+  // admit (token required), then the user an RPC names in Basic auth (else the template's default user).
   Call admit_rpc(const httplib::Request& req) const;
 
  private:
+  // Runs the call as `name` ("": the template's default user); unknown users are unauthenticated.
+  void run_as(Call& call, const std::string& name) const;
   // The sandbox by id, resumed if paused with autoResume; nullopt when gone.
   std::optional<state::SandboxRecord> reach(const std::string& id) const;
 

@@ -1,5 +1,7 @@
 #include "mockserver/envd/envd_routes.hpp"
 
+#include <iostream>
+
 #include "mockserver/faults/http_faults.hpp"
 #include "mockserver/state/service_error.hpp"
 #include "ppio_sandbox/core/envd_models.hpp"
@@ -18,13 +20,18 @@ EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t
       max_rpc_body_(max_rpc_body_bytes),
       dirs_(config_.state_dir),
       executor_(exec::choose_executor(config_.executor)),
-      processes_(config_.output_cap_bytes),
+      processes_(*executor_, config_.output_cap_bytes),
       edge_(registry_, dirs_),
       http_api_(edge_, registry_),
-      process_(registry_, *executor_, processes_),
+      process_(registry_, processes_),
       filesystem_(watches_),
       streams_(stopping_, [this](const std::string& team, const std::string& id) { kill_for_fault(team, id); }) {
   register_rpcs();
+  std::cerr << "ppio-mock: limits per sandbox (memoryMB and maxProcesses of its template): "
+            << processes_.resources().describe(executor_->isolates()) << "\n";
+  processes_.set_log([this](const std::string& id, const std::string& level, const std::string& message) {
+    registry_.append_log(id, level, message);
+  });
 }
 
 EnvdRoutes::~EnvdRoutes() { shutdown(); }
@@ -40,11 +47,22 @@ void EnvdRoutes::use_faults(faults::FaultEngine& engine) {
 }
 
 void EnvdRoutes::on_sandbox_event(const std::string& sandbox_id, state::SandboxEvent event) {
-  if (event == state::SandboxEvent::paused || event == state::SandboxEvent::removed) {
-    processes_.kill_sandbox(sandbox_id);
-    watches_.close_sandbox(sandbox_id);
+  switch (event) {
+    case state::SandboxEvent::paused:  // as a VM's memory is kept: frozen, its streams dropped
+      processes_.pause_sandbox(sandbox_id);
+      watches_.drop_streams(sandbox_id);
+      break;
+    case state::SandboxEvent::resumed:
+      processes_.resume_sandbox(sandbox_id);
+      break;
+    case state::SandboxEvent::removed:  // everything in it ends, its init included, then its files go
+      processes_.kill_sandbox(sandbox_id);
+      watches_.close_sandbox(sandbox_id);
+      dirs_.remove(sandbox_id);
+      break;
+    case state::SandboxEvent::created:  // its environment starts with its first command
+      break;
   }
-  if (event == state::SandboxEvent::removed) dirs_.remove(sandbox_id);
 }
 
 void EnvdRoutes::register_rpcs() {

@@ -47,8 +47,9 @@ class EnvdRoutes {
   // envd owns GET /health and answers the control plane's 200 itself when the
   // request is not envd traffic.
   void mount(httplib::Server& server);
-  // The registry's observer: pausing or removing a sandbox ends its processes
-  // and its watchers; removing it deletes its files.
+  // The registry's observer: pausing a sandbox freezes its processes (and
+  // drops its streams), resuming continues them; removing it ends its
+  // environment and watchers, then deletes its files.
   void on_sandbox_event(const std::string& sandbox_id, state::SandboxEvent event);
   // Ends every process, so open streams finish before the HTTP server stops.
   void shutdown();
@@ -58,6 +59,7 @@ class EnvdRoutes {
   void use_faults(faults::FaultEngine& engine);
 
   const exec::Executor& executor() const { return *executor_; }
+  exec::ProcessTable& processes() { return processes_; }
   const std::string& state_dir() const { return dirs_.state_dir(); }
   // The sandboxes' files, as the registry's SandboxStorage (snapshots, forks).
   SandboxDirs& dirs() { return dirs_; }

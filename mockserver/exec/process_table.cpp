@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +33,11 @@ std::optional<Error> Subscription::end_error() const {
   return error_;
 }
 
+bool Subscription::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
 void Subscription::push(ProcessEvent event) {
   {
     std::lock_guard lock(mutex_);
@@ -55,22 +58,40 @@ void Subscription::finish(std::optional<Error> error, std::optional<ProcessEvent
   cv_.notify_all();
 }
 
+void Subscription::drop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (done_) return;
+    events_.clear();
+    done_ = true;
+    dropped_ = true;
+  }
+  cv_.notify_all();
+}
+
 // ---- ProcessTable ----
 
 struct ProcessTable::Process {
   std::string sandbox_id;
   envd::ProcessConfig config;
   std::optional<std::string> tag;
-  pid_t pid = 0;
-  int pidfd = -1;
+  std::uint32_t pid = 0;
+  std::shared_ptr<Environment> env;
   int out_fd = -1;
   int err_fd = -1;
   int in_fd = -1;
   std::size_t output_bytes = 0;
   std::optional<Clock::time_point> deadline;
   bool deadline_hit = false;
-  bool sandbox_gone = false;
+  bool server_stopping = false;
   std::vector<std::weak_ptr<Subscription>> subscribers;
+};
+
+// A sandbox with an environment.
+struct ProcessTable::Sandbox {
+  std::shared_ptr<Environment> env;
+  bool killed = false;  // by kill_sandbox: its streams were dropped
+  Clock::time_point next_oom_look{};
 };
 
 namespace {
@@ -80,23 +101,43 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
+std::string command_line(const envd::ProcessConfig& config) {
+  std::string line = config.cmd;
+  for (const auto& arg : config.args) line += " " + arg;
+  return line;
+}
+
 Error not_found(const envd::ProcessSelector& selector) {
   if (selector.pid) return {Code::not_found, "process with pid " + std::to_string(*selector.pid) + " not found"};
   return {Code::not_found, "process with tag " + selector.tag.value_or("") + " not found"};
 }
 
+// The pipes of one process: ours are non-blocking and close-on-exec.
+struct Pipes {
+  int out[2] = {-1, -1};
+  int err[2] = {-1, -1};
+  int in[2] = {-1, -1};
+  ~Pipes() {
+    for (int* p : {out, err, in}) {
+      close_fd(p[0]);
+      close_fd(p[1]);
+    }
+  }
+};
+
 }  // namespace
 
-ProcessTable::ProcessTable(std::size_t output_cap_bytes) : output_cap_(output_cap_bytes) {
+ProcessTable::ProcessTable(const Executor& executor, std::size_t output_cap_bytes, bool use_cgroups)
+    : executor_(executor), output_cap_(output_cap_bytes), resources_(use_cgroups) {
   if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
   io_thread_ = std::thread([this] { run(); });
 }
 
 ProcessTable::~ProcessTable() {
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     stopping_ = true;
-    for (auto& [pid, p] : processes_) ::kill(-p->pid, SIGKILL);
+    for (auto& [id, sandbox] : sandboxes_) sandbox.env->kill();
   }
   wake();
   io_thread_.join();
@@ -104,91 +145,92 @@ ProcessTable::~ProcessTable() {
   close_fd(wake_pipe_[1]);
 }
 
+void ProcessTable::set_log(LogSink log) {
+  std::lock_guard lock(mutex_);
+  log_ = std::move(log);
+}
+
+void ProcessTable::note(const std::string& sandbox_id, const std::string& message) {
+  // The registry never calls in here while it holds its own lock, so this may run under ours.
+  if (log_) log_(sandbox_id, "error", message);
+}
+
 void ProcessTable::wake() {
   const char c = 1;
   (void)!::write(wake_pipe_[1], &c, 1);  // a full pipe already means "wake up"
 }
 
+std::shared_ptr<Environment> ProcessTable::environment_for(const StartParams& params) {
+  std::lock_guard lock(mutex_);
+  if (stopping_ || ended_.contains(params.sandbox_id)) {
+    throw FsError(Code::unavailable, "the sandbox is stopping");
+  }
+  auto& sandbox = sandboxes_[params.sandbox_id];
+  if (!sandbox.env) {
+    try {
+      sandbox.env = std::make_shared<Environment>(executor_, *params.fs, resources_, params.sandbox_id, params.limits);
+    } catch (...) {
+      sandboxes_.erase(params.sandbox_id);
+      throw;
+    }
+    wake();  // its sockets join the poll
+  }
+  return sandbox.env;
+}
+
 std::shared_ptr<Subscription> ProcessTable::start(StartParams params) {
-  int out[2], err[2], in[2] = {-1, -1};
-  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    ::close(out[0]), ::close(out[1]);
-    throw std::runtime_error("pipe2 failed");
-  }
-  if (params.open_stdin && ::pipe2(in, O_CLOEXEC) != 0) {
-    ::close(out[0]), ::close(out[1]), ::close(err[0]), ::close(err[1]);
-    throw std::runtime_error("pipe2 failed");
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (params.open_stdin) {
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  }
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  // httplib's sockets are not close-on-exec: a child must not keep them open.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  posix_spawn_file_actions_addchdir_np(&actions, params.launch.host_cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setpgroup(&attr, 0);  // its own group, so signals reach its children too
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigset_t defaults;
-  sigfillset(&defaults);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (!params.fs) throw FsError(Code::internal, "no sandbox root for the process");
+  const auto launch = executor_.prepare(*params.fs, params.command);
+  auto env = environment_for(params);
 
-  std::vector<char*> argv, envp;
-  for (auto& a : params.launch.argv) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : params.launch.env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (in[0] >= 0) ::close(in[0]);
-  if (rc != 0) {
-    ::close(out[0]), ::close(err[0]);
-    if (in[1] >= 0) ::close(in[1]);
-    throw FsError(Code::invalid_argument, "error starting process '" + params.config.cmd + "': " + std::strerror(rc));
+  Pipes pipes;
+  if (::pipe2(pipes.out, O_CLOEXEC) != 0 || ::pipe2(pipes.err, O_CLOEXEC) != 0 ||
+      (params.open_stdin && ::pipe2(pipes.in, O_CLOEXEC) != 0)) {
+    throw FsError(Code::internal, std::string("pipe2: ") + std::strerror(errno));
   }
-  ::fcntl(out[0], F_SETFL, O_NONBLOCK);
-  ::fcntl(err[0], F_SETFL, O_NONBLOCK);
+  const int null_fd = params.open_stdin ? -1 : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int stdin_fd = params.open_stdin ? pipes.in[0] : null_fd;
 
-  auto p = std::make_unique<Process>();
-  p->sandbox_id = std::move(params.sandbox_id);
-  p->config = std::move(params.config);
-  p->tag = std::move(params.tag);
-  p->pid = pid;
-  p->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  p->out_fd = out[0];
-  p->err_fd = err[0];
-  p->in_fd = in[1];
-  if (params.timeout) p->deadline = Clock::now() + *params.timeout;
   auto subscription = std::make_shared<Subscription>();
-  subscription->push(envd::StartEvent{static_cast<std::uint32_t>(pid)});
-  p->subscribers.push_back(subscription);
-  {
+  const auto registered = [&](pid_t pid) {
     std::lock_guard lock(mutex_);
-    processes_[static_cast<std::uint32_t>(pid)] = std::move(p);
+    const auto it = sandboxes_.find(params.sandbox_id);
+    if (it == sandboxes_.end() || it->second.env != env) {
+      subscription->drop();  // the environment ended as the process started
+      return;
+    }
+    auto p = std::make_unique<Process>();
+    p->sandbox_id = params.sandbox_id;
+    p->config = std::move(params.config);
+    p->tag = std::move(params.tag);
+    p->pid = static_cast<std::uint32_t>(pid);
+    p->env = env;
+    p->out_fd = std::exchange(pipes.out[0], -1);
+    p->err_fd = std::exchange(pipes.err[0], -1);
+    p->in_fd = std::exchange(pipes.in[1], -1);
+    ::fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+    ::fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+    if (params.timeout) p->deadline = Clock::now() + *params.timeout;
+    subscription->push(envd::StartEvent{p->pid});
+    p->subscribers.push_back(subscription);
+    const Key key{p->sandbox_id, p->pid};
+    processes_[key] = std::move(p);
+    wake();
+  };
+  try {
+    env->spawn(launch, stdin_fd, pipes.out[1], pipes.err[1], registered);
+  } catch (...) {
+    if (null_fd >= 0) ::close(null_fd);
+    throw;
   }
-  wake();
+  if (null_fd >= 0) ::close(null_fd);
   return subscription;
 }
 
 ProcessTable::Process& ProcessTable::find_locked(const std::string& sandbox_id, const envd::ProcessSelector& selector) {
-  for (auto& [pid, p] : processes_) {
-    if (p->sandbox_id != sandbox_id) continue;
-    if (selector.pid && *selector.pid == pid) return *p;
+  for (auto& [key, p] : processes_) {
+    if (key.first != sandbox_id) continue;
+    if (selector.pid && *selector.pid == key.second) return *p;
     if (!selector.pid && selector.tag && p->tag == selector.tag) return *p;
   }
   const auto e = not_found(selector);
@@ -200,7 +242,7 @@ std::shared_ptr<Subscription> ProcessTable::connect(const std::string& sandbox_i
   std::lock_guard lock(mutex_);
   auto& p = find_locked(sandbox_id, selector);
   auto subscription = std::make_shared<Subscription>();
-  subscription->push(envd::StartEvent{static_cast<std::uint32_t>(p.pid)});
+  subscription->push(envd::StartEvent{p.pid});
   p.subscribers.push_back(subscription);
   return subscription;
 }
@@ -208,8 +250,8 @@ std::shared_ptr<Subscription> ProcessTable::connect(const std::string& sandbox_i
 std::vector<envd::ProcessInfo> ProcessTable::list(const std::string& sandbox_id) const {
   std::lock_guard lock(mutex_);
   std::vector<envd::ProcessInfo> out;
-  for (const auto& [pid, p] : processes_) {
-    if (p->sandbox_id == sandbox_id) out.push_back({p->config, pid, p->tag});
+  for (const auto& [key, p] : processes_) {
+    if (key.first == sandbox_id) out.push_back({p->config, p->pid, p->tag});
   }
   return out;
 }
@@ -244,40 +286,93 @@ void ProcessTable::close_stdin(const std::string& sandbox_id, const envd::Proces
 
 void ProcessTable::signal(const std::string& sandbox_id, const envd::ProcessSelector& selector, int signal_number) {
   std::lock_guard lock(mutex_);
-  ::kill(-find_locked(sandbox_id, selector).pid, signal_number);
+  auto& p = find_locked(sandbox_id, selector);
+  p.env->signal_group(static_cast<pid_t>(p.pid), signal_number);
+}
+
+void ProcessTable::wait_gone(std::unique_lock<std::mutex>& lock, const std::string& sandbox_id) {
+  // SIGKILL cannot be ignored; the bound only guards against a stuck kernel.
+  reaped_.wait_for(lock, std::chrono::seconds(10), [&] { return !sandboxes_.contains(sandbox_id); });
 }
 
 void ProcessTable::kill_sandbox(const std::string& sandbox_id) {
   std::unique_lock lock(mutex_);
-  for (auto& [pid, p] : processes_) {
-    if (p->sandbox_id != sandbox_id) continue;
-    p->sandbox_gone = true;
-    ::kill(-p->pid, SIGKILL);
-  }
+  ended_.insert(sandbox_id);
+  const auto it = sandboxes_.find(sandbox_id);
+  if (it == sandboxes_.end()) return;
+  // Its streams drop once everything in it is gone (end_environment), so a
+  // client that saw the drop finds nothing of it left.
+  it->second.killed = true;
+  it->second.env->kill();
   wake();
-  // SIGKILL cannot be ignored; the bound only guards against a stuck kernel.
-  reaped_.wait_for(lock, std::chrono::seconds(5), [&] {
-    for (const auto& [pid, p] : processes_) {
-      if (p->sandbox_id == sandbox_id) return false;
+  wait_gone(lock, sandbox_id);
+}
+
+void ProcessTable::pause_sandbox(const std::string& sandbox_id) {
+  std::shared_ptr<Environment> env;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = sandboxes_.find(sandbox_id);
+    if (it == sandboxes_.end()) return;
+    env = it->second.env;
+  }
+  env->pause();  // outside the lock: it waits for the kernel to stop them
+  // Then the edge drops what was open: no end event, no end-stream frame.
+  std::lock_guard lock(mutex_);
+  for (auto& [key, p] : processes_) {
+    if (key.first != sandbox_id) continue;
+    for (auto& weak : p->subscribers) {
+      if (auto s = weak.lock()) s->drop();
     }
-    return true;
-  });
+    p->subscribers.clear();
+  }
+}
+
+void ProcessTable::resume_sandbox(const std::string& sandbox_id) {
+  std::shared_ptr<Environment> env;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = sandboxes_.find(sandbox_id);
+    if (it == sandboxes_.end()) return;
+    env = it->second.env;
+  }
+  env->resume();
+  wake();  // deadlines count again
+}
+
+bool ProcessTable::frozen(const std::string& sandbox_id) const {
+  std::shared_ptr<Environment> env;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = sandboxes_.find(sandbox_id);
+    if (it == sandboxes_.end()) return false;
+    env = it->second.env;
+  }
+  return env->frozen();
+}
+
+std::pair<int, int> ProcessTable::environment_pids(const std::string& sandbox_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = sandboxes_.find(sandbox_id);
+  if (it == sandboxes_.end()) return {0, 0};
+  return {it->second.env->monitor_pid(), it->second.env->init_pid()};
 }
 
 void ProcessTable::kill_all() {
   std::unique_lock lock(mutex_);
-  for (auto& [pid, p] : processes_) {
-    p->sandbox_gone = true;
-    ::kill(-p->pid, SIGKILL);
+  for (auto& [key, p] : processes_) p->server_stopping = true;
+  for (auto& [id, sandbox] : sandboxes_) {
+    ended_.insert(id);
+    sandbox.env->kill();
   }
   wake();
-  reaped_.wait_for(lock, std::chrono::seconds(5), [&] { return processes_.empty(); });
+  reaped_.wait_for(lock, std::chrono::seconds(10), [&] { return sandboxes_.empty(); });
 }
 
 std::size_t ProcessTable::running(const std::string& sandbox_id) const {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;
-  for (const auto& [pid, p] : processes_) n += p->sandbox_id == sandbox_id ? 1 : 0;
+  for (const auto& [key, p] : processes_) n += key.first == sandbox_id ? 1 : 0;
   return n;
 }
 
@@ -314,15 +409,45 @@ void ProcessTable::reap(Process& p, int status) {
   close_fd(p.out_fd);
   close_fd(p.err_fd);
   close_fd(p.in_fd);
-  close_fd(p.pidfd);
+  if (const auto sandbox = sandboxes_.find(p.sandbox_id); sandbox != sandboxes_.end() && sandbox->second.killed) {
+    for (auto& weak : p.subscribers) {
+      if (auto s = weak.lock()) s->drop();  // the sandbox was killed under it: the edge drops the stream
+    }
+    return;
+  }
+  const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  if (const auto oom = p.env->new_oom_kills(); oom > 0) {
+    const std::string limit = std::to_string(p.env->memory_limit_mib()) + " MiB";
+    // Logged before the stream ends: a client that saw the end finds the reason in the logs.
+    if (killed && !p.deadline_hit) {
+      note(p.sandbox_id, "out of memory: process " + std::to_string(p.pid) + " (" + command_line(p.config) +
+                             ") was killed at the sandbox's memory limit of " + limit);
+    } else {
+      note(p.sandbox_id, "out of memory: " + std::to_string(oom) +
+                             " process(es) of the sandbox were killed at its memory limit of " + limit);
+    }
+  }
   const ProcessEvent end =
       WIFSIGNALED(status) ? envd::end_for_signal(WTERMSIG(status)) : envd::end_for_exit(WEXITSTATUS(status));
   std::optional<Error> error;
   if (p.deadline_hit) error = Error{Code::deadline_exceeded, "the process was killed: its deadline was exceeded"};
-  if (p.sandbox_gone) error = Error{Code::unavailable, "the sandbox was stopped"};
+  if (p.server_stopping) error = Error{Code::unavailable, "the sandbox was stopped"};
   for (auto& weak : p.subscribers) {
     if (auto s = weak.lock()) s->finish(error, end);
   }
+}
+
+// The environment is gone, and every process in it with it.
+void ProcessTable::end_environment(const std::string& sandbox_id) {
+  for (auto it = processes_.begin(); it != processes_.end();) {
+    if (it->first.first != sandbox_id) {
+      ++it;
+      continue;
+    }
+    reap(*it->second, W_EXITCODE(0, SIGKILL));  // the kernel killed what was left when its init ended
+    it = processes_.erase(it);
+  }
+  std::erase_if(early_exits_, [&](const auto& e) { return e.first.first == sandbox_id; });
 }
 
 void ProcessTable::run() {
@@ -331,13 +456,13 @@ void ProcessTable::run() {
     int timeout_ms = -1;
     {
       std::unique_lock lock(mutex_);
-      if (stopping_ && processes_.empty()) return;
+      if (stopping_ && sandboxes_.empty()) return;
       const auto now = Clock::now();
-      for (auto& [pid, p] : processes_) {
-        if (p->deadline && !p->deadline_hit) {
+      for (auto& [key, p] : processes_) {
+        if (p->deadline && !p->deadline_hit && !p->env->paused()) {  // a paused process does not run out its time
           if (*p->deadline <= now) {
             p->deadline_hit = true;
-            ::kill(-p->pid, SIGKILL);
+            p->env->signal_group(static_cast<pid_t>(p->pid), SIGKILL);
           } else {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(*p->deadline - now).count();
             timeout_ms = timeout_ms < 0 ? static_cast<int>(left) : std::min(timeout_ms, static_cast<int>(left));
@@ -345,9 +470,12 @@ void ProcessTable::run() {
         }
         if (p->out_fd >= 0) fds.push_back({p->out_fd, POLLIN, 0});
         if (p->err_fd >= 0) fds.push_back({p->err_fd, POLLIN, 0});
-        if (p->pidfd >= 0) fds.push_back({p->pidfd, POLLIN, 0});
       }
-      // Without a pidfd (very old kernels) poll the exit status now and then.
+      for (auto& [id, sandbox] : sandboxes_) {
+        fds.push_back({sandbox.env->event_fd(), POLLIN, 0});
+        if (sandbox.env->monitor_fd() >= 0) fds.push_back({sandbox.env->monitor_fd(), POLLIN, 0});
+      }
+      // Without a pidfd (very old kernels) look at the environments now and then.
       if (timeout_ms < 0 || timeout_ms > 1000) timeout_ms = 1000;
     }
     ::poll(fds.data(), fds.size(), timeout_ms);
@@ -356,26 +484,66 @@ void ProcessTable::run() {
       while (::read(wake_pipe_[0], drain, sizeof drain) > 0) {
       }
     }
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      for (auto& [pid, p] : processes_) {
-        if (fds[i].fd == p->out_fd) read_output(*p, p->out_fd, envd::OutputStream::out);
-        else if (fds[i].fd == p->err_fd) read_output(*p, p->err_fd, envd::OutputStream::err);
+    std::vector<std::shared_ptr<Environment>> finished;  // let go of outside the lock: removing cgroups may wait
+    {
+      std::lock_guard lock(mutex_);
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        for (auto& [key, p] : processes_) {
+          if (fds[i].fd == p->out_fd) read_output(*p, p->out_fd, envd::OutputStream::out);
+          else if (fds[i].fd == p->err_fd) read_output(*p, p->err_fd, envd::OutputStream::err);
+        }
       }
-    }
-    bool any_reaped = false;
-    for (auto it = processes_.begin(); it != processes_.end();) {
-      int status = 0;
-      if (::waitpid(it->second->pid, &status, WNOHANG) == it->second->pid) {
-        reap(*it->second, status);
-        it = processes_.erase(it);
-        any_reaped = true;
-      } else {
-        ++it;
+      bool any_gone = false;
+      for (auto it = sandboxes_.begin(); it != sandboxes_.end();) {
+        auto& [id, sandbox] = *it;
+        // The OOM killer may take a process a command started and leave the command running.
+        const auto now = Clock::now();
+        const bool look = now >= sandbox.next_oom_look;
+        if (look) sandbox.next_oom_look = now + std::chrono::milliseconds(500);
+        if (const auto oom = look ? sandbox.env->new_oom_kills() : 0; oom > 0) {
+          note(id, "out of memory: " + std::to_string(oom) + " process(es) of the sandbox were killed at its memory "
+                   "limit of " + std::to_string(sandbox.env->memory_limit_mib()) + " MiB");
+        }
+        for (const auto& event : sandbox.env->read_events()) {
+          if (event.kind != Environment::Event::Kind::exited) continue;
+          const Key key{id, static_cast<std::uint32_t>(event.pid)};
+          const auto p = processes_.find(key);
+          if (p == processes_.end()) {
+            early_exits_[key] = event.status;  // its Spawn answer is still on its way
+            continue;
+          }
+          reap(*p->second, event.status);
+          processes_.erase(p);
+          any_gone = true;
+        }
+        if (!sandbox.env->reap_monitor()) {
+          ++it;
+          continue;
+        }
+        if (!sandbox.killed && !stopping_ && !ended_.contains(id)) {
+          note(id, "the sandbox's environment ended unexpectedly (status " +
+                       std::to_string(sandbox.env->monitor_status()) + ")");
+        }
+        end_environment(id);
+        finished.push_back(std::move(sandbox.env));
+        it = sandboxes_.erase(it);
+        any_gone = true;
       }
+      // A process whose exit came before its Spawn answer was read ends now.
+      for (auto it = early_exits_.begin(); it != early_exits_.end();) {
+        const auto p = processes_.find(it->first);
+        if (p == processes_.end()) {
+          ++it;
+          continue;
+        }
+        reap(*p->second, it->second);
+        processes_.erase(p);
+        it = early_exits_.erase(it);
+        any_gone = true;
+      }
+      if (any_gone) reaped_.notify_all();
     }
-    if (any_reaped) reaped_.notify_all();
   }
 }
 

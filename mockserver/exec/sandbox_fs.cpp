@@ -14,7 +14,10 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <system_error>
+
+#include "mockserver/exec/sandbox_root.hpp"
 
 namespace ppio_mock::exec {
 
@@ -82,7 +85,39 @@ std::string rfc3339(const struct timespec& ts) {
   return std::string(buf) + nanos;
 }
 
-std::string owner_name(unsigned id) { return id == 0 ? "root" : std::to_string(id); }
+// The id a sandbox sees for a host id. When the fake is not root, its own uid
+// is what the sandbox's single user (uid 1000) maps to.
+std::uint32_t seen_id(std::uint32_t host_id, std::uint32_t own_id) {
+  if (::geteuid() == 0) return host_id;
+  return host_id == own_id ? kDefaultUid : 65534;
+}
+
+std::string name_of(const std::map<std::uint32_t, std::string>& names, std::uint32_t id) {
+  const auto it = names.find(id);
+  return it == names.end() ? std::to_string(id) : it->second;  // envd's fallback: the number
+}
+
+// "name:x:id:..." lines of a passwd or group file.
+std::map<std::uint32_t, std::string> parse_ids(const std::string& text) {
+  std::map<std::uint32_t, std::string> out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto a = line.find(':');
+    const auto b = a == std::string::npos ? a : line.find(':', a + 1);
+    const auto c = b == std::string::npos ? b : line.find(':', b + 1);
+    if (c == std::string::npos || a == 0) continue;
+    try {
+      out.emplace(static_cast<std::uint32_t>(std::stoul(line.substr(b + 1, c - b - 1))), line.substr(0, a));
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
+void chown_to(int fd, const SandboxUser* owner) {
+  if (owner != nullptr && ::geteuid() == 0) (void)!::fchown(fd, owner->uid, owner->gid);
+}
 
 // Removes everything inside the directory `dir_fd`, never following a symlink.
 void remove_children(int dir_fd) {
@@ -136,14 +171,7 @@ SandboxFs::SandboxFs(std::string host_root) {
   host_root_ = std::filesystem::canonical(host_root).string();
   root_fd_ = ::open(host_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open sandbox root " + host_root_);
-  // Mount points for bwrap, and the usual merged-/usr links, so the same layout
-  // works whichever executor runs the command.
-  for (const char* dir : {"home/user", "usr", "etc", "proc", "dev", "tmp", "app"}) {
-    std::filesystem::create_directories(host_root_ + "/" + dir);
-  }
-  for (const char* link : {"bin", "sbin", "lib", "lib64"}) {
-    ::symlinkat((std::string("usr/") + link).c_str(), root_fd_, link);  // EEXIST on reuse is fine
-  }
+  prepare_root(root_fd_);
 }
 
 SandboxFs::~SandboxFs() {
@@ -164,23 +192,52 @@ int SandboxFs::open_in_root(const std::string& path, int flags, unsigned mode) c
   return static_cast<int>(fd);
 }
 
-int SandboxFs::open_parent(const std::string& path, bool create) const {
+int SandboxFs::open_parent(const std::string& path, bool create, const SandboxUser* owner) const {
   const std::string parent = parent_of(path);
-  if (create) mkdir_parents(parent);
+  if (create) mkdir_parents(parent, owner);
   return open_in_root(parent, O_PATH | O_DIRECTORY);
 }
 
-void SandboxFs::mkdir_parents(const std::string& path) const {
+void SandboxFs::mkdir_parents(const std::string& path, const SandboxUser* owner) const {
   std::string current = "/";
   for (const auto& part : split_path(path)) {
     Fd dir(open_in_root(current, O_PATH | O_DIRECTORY));
-    if (::mkdirat(dir.fd, part.c_str(), 0755) != 0 && errno != EEXIST) throw_errno(errno, join(current, part));
     current = join(current, part);
+    if (::mkdirat(dir.fd, part.c_str(), 0755) == 0) {
+      // As envd does: only the directories made here change owner.
+      Fd made(open_in_root(current, O_RDONLY | O_DIRECTORY));
+      ::fchmod(made.fd, 0755);
+      chown_to(made.fd, owner);
+    } else if (errno != EEXIST) {
+      throw_errno(errno, current);
+    }
   }
   Fd check(open_in_root(current, O_PATH | O_DIRECTORY));  // a file in the way: ENOTDIR
 }
 
-envd::EntryInfo SandboxFs::entry_at(int dir_fd, const std::string& name, const std::string& path) const {
+SandboxFs::Names SandboxFs::owner_names() const {
+  Names out;
+  const auto read = [&](const char* path) -> std::string {
+    try {
+      Fd fd(open_in_root(path, O_RDONLY));
+      std::string text;
+      char buf[8192];
+      ssize_t n;
+      while ((n = ::read(fd.fd, buf, sizeof buf)) > 0 && text.size() < (1u << 20)) {
+        text.append(buf, static_cast<std::size_t>(n));
+      }
+      return text;
+    } catch (const FsError&) {
+      return {};
+    }
+  };
+  out.users = parse_ids(read("/etc/passwd"));
+  out.groups = parse_ids(read("/etc/group"));
+  return out;
+}
+
+envd::EntryInfo SandboxFs::entry_at(int dir_fd, const std::string& name, const std::string& path,
+                                    const Names& owners) const {
   struct stat st {};
   if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno(errno, path);
   envd::EntryInfo e;
@@ -189,8 +246,8 @@ envd::EntryInfo SandboxFs::entry_at(int dir_fd, const std::string& name, const s
   e.size = static_cast<std::int64_t>(st.st_size);
   e.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
   e.permissions = envd::permissions_string(static_cast<std::uint32_t>(st.st_mode));
-  e.owner = owner_name(st.st_uid);
-  e.group = owner_name(st.st_gid);
+  e.owner = name_of(owners.users, seen_id(st.st_uid, ::geteuid()));
+  e.group = name_of(owners.groups, seen_id(st.st_gid, ::getegid()));
   e.modified_time = rfc3339(st.st_mtim);
   if (S_ISDIR(st.st_mode)) {
     e.type = envd::FileType::directory;
@@ -206,9 +263,9 @@ envd::EntryInfo SandboxFs::entry_at(int dir_fd, const std::string& name, const s
 }
 
 envd::EntryInfo SandboxFs::stat(const std::string& path) const {
-  if (path == "/") return entry_at(root_fd_, ".", "/");
+  if (path == "/") return entry_at(root_fd_, ".", "/", owner_names());
   Fd parent(open_parent(path, false));
-  return entry_at(parent.fd, base_of(path), path);
+  return entry_at(parent.fd, base_of(path), path, owner_names());
 }
 
 bool SandboxFs::is_directory(const std::string& path) const {
@@ -229,13 +286,15 @@ int SandboxFs::open_read(const std::string& path) const {
   return fd.release();
 }
 
-int SandboxFs::open_write(const std::string& path) const {
+int SandboxFs::open_write(const std::string& path, const SandboxUser* owner) const {
   if (path == "/") throw FsError(Code::invalid_argument, "path '/' is a directory");
-  mkdir_parents(parent_of(path));
-  return open_in_root(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  mkdir_parents(parent_of(path), owner);
+  Fd fd(open_in_root(path, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+  chown_to(fd.fd, owner);
+  return fd.release();
 }
 
-bool SandboxFs::make_dir(const std::string& path) const {
+bool SandboxFs::make_dir(const std::string& path, const SandboxUser* owner) const {
   try {
     Fd existing(open_in_root(path, O_PATH));
     struct stat st {};
@@ -244,11 +303,12 @@ bool SandboxFs::make_dir(const std::string& path) const {
   } catch (const FsError& e) {
     if (e.code() != Code::not_found) throw;
   }
-  mkdir_parents(path);
+  mkdir_parents(path, owner);
   return true;
 }
 
-envd::EntryInfo SandboxFs::move(const std::string& source, const std::string& destination) const {
+envd::EntryInfo SandboxFs::move(const std::string& source, const std::string& destination,
+                                const SandboxUser* owner) const {
   if (source == "/" || destination == "/") throw FsError(Code::invalid_argument, "cannot move the root directory");
   int src_fd = -1;
   try {
@@ -258,12 +318,12 @@ envd::EntryInfo SandboxFs::move(const std::string& source, const std::string& de
     throw;
   }
   Fd src(src_fd);
-  Fd dst(open_parent(destination, true));
+  Fd dst(open_parent(destination, true, owner));
   if (::renameat(src.fd, base_of(source).c_str(), dst.fd, base_of(destination).c_str()) != 0) {
     if (errno == ENOENT) throw FsError(Code::not_found, "source file not found: '" + source + "'");
     throw_errno(errno, destination);
   }
-  return entry_at(dst.fd, base_of(destination), destination);
+  return entry_at(dst.fd, base_of(destination), destination, owner_names());
 }
 
 void SandboxFs::remove(const std::string& path) const {
@@ -292,7 +352,7 @@ void SandboxFs::remove(const std::string& path) const {
   }
 }
 
-void SandboxFs::list_into(int dir_fd, const std::string& path, std::uint32_t depth,
+void SandboxFs::list_into(int dir_fd, const std::string& path, std::uint32_t depth, const Names& owners,
                           std::vector<envd::EntryInfo>& out) const {
   const int dup_fd = ::dup(dir_fd);
   if (dup_fd < 0) throw_errno(errno, path);
@@ -310,7 +370,7 @@ void SandboxFs::list_into(int dir_fd, const std::string& path, std::uint32_t dep
   for (const auto& name : names) {
     envd::EntryInfo entry;
     try {
-      entry = entry_at(dir_fd, name, join(path, name));
+      entry = entry_at(dir_fd, name, join(path, name), owners);
     } catch (const FsError&) {
       continue;  // removed while listing
     }
@@ -319,7 +379,7 @@ void SandboxFs::list_into(int dir_fd, const std::string& path, std::uint32_t dep
     if (!descend) continue;
     // Children are opened relative to their parent with O_NOFOLLOW: a symlink is never entered.
     Fd child(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (child.fd >= 0) list_into(child.fd, join(path, name), depth - 1, out);
+    if (child.fd >= 0) list_into(child.fd, join(path, name), depth - 1, owners, out);
   }
 }
 
@@ -327,7 +387,7 @@ std::vector<envd::EntryInfo> SandboxFs::list_dir(const std::string& path, std::u
   if (depth < 1) throw FsError(Code::invalid_argument, "depth should be at least one");
   Fd dir(open_in_root(path, O_RDONLY | O_DIRECTORY));
   std::vector<envd::EntryInfo> out;
-  list_into(dir.fd, path, depth, out);
+  list_into(dir.fd, path, depth, owner_names(), out);
   return out;
 }
 

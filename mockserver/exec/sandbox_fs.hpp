@@ -6,10 +6,12 @@
 // the root can be read or written.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "mockserver/exec/users.hpp"
 #include "ppio_sandbox/core/connect.hpp"
 #include "ppio_sandbox/core/envd_models.hpp"
 
@@ -26,16 +28,15 @@ class FsError : public std::runtime_error {
   ppio_sandbox::core::connect::Code code_;
 };
 
-inline constexpr const char* kDefaultUser = "user";
-inline constexpr const char* kHomeDir = "/home/user";
-
 // "~", relative paths (against the user's home), ".", ".." and "//" made into
 // a clean absolute sandbox path. ".." stops at "/".
 std::string normalize_path(const std::string& path, const std::string& home = kHomeDir);
 
+// Files are owned by the user a call runs as (`owner`); null leaves them the fake's own.
+// EntryInfo names owners and groups from the sandbox's own /etc/passwd and /etc/group.
 class SandboxFs {
  public:
-  // Creates `host_root` and the skeleton a sandbox needs (home, mount points, /bin links).
+  // Creates `host_root` and what a new sandbox root holds (sandbox_root.hpp).
   explicit SandboxFs(std::string host_root);
   ~SandboxFs();
   SandboxFs(const SandboxFs&) = delete;
@@ -48,11 +49,13 @@ class SandboxFs {
   bool is_directory(const std::string& path) const;
   // An fd open for reading; not_found / invalid_argument (a directory).
   int open_read(const std::string& path) const;
-  // An fd open for writing (created or truncated); parent directories are created.
-  int open_write(const std::string& path) const;
+  // An fd open for writing (created or truncated, then owned by `owner`); missing parent
+  // directories are created, owned by `owner`.
+  int open_write(const std::string& path, const SandboxUser* owner = nullptr) const;
   // Creates `path` and its parents. Returns false when it already was a directory.
-  bool make_dir(const std::string& path) const;
-  ppio_sandbox::core::envd::EntryInfo move(const std::string& source, const std::string& destination) const;
+  bool make_dir(const std::string& path, const SandboxUser* owner = nullptr) const;
+  ppio_sandbox::core::envd::EntryInfo move(const std::string& source, const std::string& destination,
+                                           const SandboxUser* owner = nullptr) const;
   // Recursive; a missing path is not an error. Never follows symlinks.
   void remove(const std::string& path) const;
   // Entries below `path`, `depth` levels deep (1: the directory's own children).
@@ -65,11 +68,18 @@ class SandboxFs {
   int open_dir(const std::string& path) const;
 
  private:
+  // Who owns what, by the sandbox's own /etc/passwd and /etc/group.
+  struct Names {
+    std::map<std::uint32_t, std::string> users;
+    std::map<std::uint32_t, std::string> groups;
+  };
+  Names owner_names() const;
   int open_in_root(const std::string& path, int flags, unsigned mode = 0) const;
-  int open_parent(const std::string& path, bool create) const;
-  void mkdir_parents(const std::string& path) const;
-  ppio_sandbox::core::envd::EntryInfo entry_at(int dir_fd, const std::string& name, const std::string& path) const;
-  void list_into(int dir_fd, const std::string& path, std::uint32_t depth,
+  int open_parent(const std::string& path, bool create, const SandboxUser* owner = nullptr) const;
+  void mkdir_parents(const std::string& path, const SandboxUser* owner = nullptr) const;
+  ppio_sandbox::core::envd::EntryInfo entry_at(int dir_fd, const std::string& name, const std::string& path,
+                                               const Names& owners) const;
+  void list_into(int dir_fd, const std::string& path, std::uint32_t depth, const Names& owners,
                  std::vector<ppio_sandbox::core::envd::EntryInfo>& out) const;
 
   std::string host_root_;

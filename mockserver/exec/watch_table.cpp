@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <optional>
@@ -91,12 +92,18 @@ void Watcher::push(FilesystemEvent event) {
   cv_.notify_all();
 }
 
-void Watcher::close() {
+void Watcher::close(bool dropped) {
   {
     std::lock_guard lock(mutex_);
+    if (!closed_) dropped_ = dropped;
     closed_ = true;
   }
   cv_.notify_all();
+}
+
+bool Watcher::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
 }
 
 // ---- WatchTable ----
@@ -144,12 +151,12 @@ void WatchTable::stop(const std::shared_ptr<Watcher>& watcher) {
   stop_locked(watcher);
 }
 
-void WatchTable::stop_locked(const std::shared_ptr<Watcher>& watcher) {
+void WatchTable::stop_locked(const std::shared_ptr<Watcher>& watcher, bool dropped) {
   std::erase(active_, watcher);
   close_fd(watcher->inotify_fd_);
   close_fd(watcher->root_fd_);
   watcher->dirs_.clear();
-  watcher->close();
+  watcher->close(dropped);
   wake();  // the I/O thread stops polling it
 }
 
@@ -182,8 +189,19 @@ void WatchTable::close_sandbox(const std::string& sandbox_id) {
   for (const auto& w : active_) {
     if (w->request().sandbox_id == sandbox_id) doomed.push_back(w);
   }
-  for (const auto& w : doomed) stop_locked(w);
+  for (const auto& w : doomed) stop_locked(w, /*dropped=*/true);
   std::erase_if(by_id_, [&](const auto& entry) { return entry.second->request().sandbox_id == sandbox_id; });
+}
+
+void WatchTable::drop_streams(const std::string& sandbox_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Watcher>> streams;
+  for (const auto& w : active_) {
+    if (w->request().sandbox_id != sandbox_id) continue;
+    const bool kept = std::any_of(by_id_.begin(), by_id_.end(), [&](const auto& entry) { return entry.second == w; });
+    if (!kept) streams.push_back(w);
+  }
+  for (const auto& w : streams) stop_locked(w, /*dropped=*/true);
 }
 
 // Watches `rel` and, for a recursive watcher, every directory below it.

@@ -37,17 +37,20 @@ class Watcher {
   // watcher is closed (removed, or its sandbox went) and nothing is left.
   bool wait(std::vector<FilesystemEvent>& out, std::chrono::milliseconds timeout);
   std::vector<FilesystemEvent> drain();
+  // Closed because its sandbox was paused or went: its stream is dropped, as the edge drops it.
+  bool dropped() const;
 
  private:
   friend class WatchTable;
   void push(FilesystemEvent event);
-  void close();
+  void close(bool dropped);
 
   Request request_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<FilesystemEvent> events_;
   bool closed_ = false;
+  bool dropped_ = false;
   // The I/O thread's state, guarded by the table's lock.
   int inotify_fd_ = -1;
   int root_fd_ = -1;                     // the watched directory
@@ -72,15 +75,17 @@ class WatchTable {
   std::shared_ptr<Watcher> find(const std::string& sandbox_id, const std::string& id) const;
   void remove(const std::string& sandbox_id, const std::string& id);
 
-  // Closes every watcher of the sandbox: they die with it.
+  // Closes every watcher of the sandbox: they die with it (dropped).
   void close_sandbox(const std::string& sandbox_id);
+  // Closes the sandbox's WatchDir streams (dropped), as a pause does; watchers kept by id stay.
+  void drop_streams(const std::string& sandbox_id);
 
  private:
   void run();
   void wake();
   void add_tree(Watcher& w, const std::string& rel);
   void read_events(Watcher& w);
-  void stop_locked(const std::shared_ptr<Watcher>& watcher);
+  void stop_locked(const std::shared_ptr<Watcher>& watcher, bool dropped = false);
 
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<Watcher>> active_;

@@ -8,13 +8,43 @@
 
 namespace ppio_mock::state {
 
-TemplateCatalog::TemplateCatalog(std::vector<TemplateInfo> templates) : templates_(std::move(templates)) {}
+namespace {
+
+TemplateRuntime runtime_of(const nlohmann::json& j) {
+  TemplateRuntime r;
+  if (!j.is_object()) return r;
+  if (const auto it = j.find("defaultUser"); it != j.end()) {
+    r.default_user = it->get<std::string>();
+    if (r.default_user != "user" && r.default_user != "root") {
+      throw std::invalid_argument("bad templates JSON: defaultUser must be \"user\" or \"root\", not \"" +
+                                  r.default_user + "\"");
+    }
+  }
+  if (const auto it = j.find("maxProcesses"); it != j.end()) {
+    const auto n = it->get<std::int64_t>();
+    if (n < 1 || n > 1 << 22) throw std::invalid_argument("bad templates JSON: maxProcesses must be 1 to 4194304");
+    r.max_processes = static_cast<std::uint32_t>(n);
+  }
+  return r;
+}
+
+}  // namespace
+
+TemplateCatalog::TemplateCatalog(std::vector<TemplateInfo> templates, std::vector<TemplateRuntime> runtimes)
+    : templates_(std::move(templates)), runtimes_(std::move(runtimes)) {
+  runtimes_.resize(templates_.size());
+}
 
 TemplateCatalog TemplateCatalog::defaults() { return from_json_text(kDefaultTemplatesJson); }
 
 TemplateCatalog TemplateCatalog::from_json_text(const std::string& text) {
   try {
-    return TemplateCatalog(nlohmann::json::parse(text).get<std::vector<TemplateInfo>>());
+    const auto j = nlohmann::json::parse(text);
+    std::vector<TemplateRuntime> runtimes;
+    if (j.is_array()) {
+      for (const auto& t : j) runtimes.push_back(runtime_of(t));
+    }
+    return TemplateCatalog(j.get<std::vector<TemplateInfo>>(), std::move(runtimes));
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("bad templates JSON: ") + e.what());
   }
@@ -26,6 +56,12 @@ TemplateCatalog TemplateCatalog::from_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return from_json_text(text.str());
+}
+
+const TemplateRuntime& TemplateCatalog::runtime(const std::string& reference) const {
+  static const TemplateRuntime defaults;
+  const auto* t = find(reference);
+  return t == nullptr ? defaults : runtimes_[static_cast<std::size_t>(t - templates_.data())];
 }
 
 const TemplateInfo* TemplateCatalog::find(const std::string& reference) const {

@@ -1,5 +1,6 @@
 #pragma once
 // The templates sandboxes start from, found by id or alias.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,9 +10,17 @@ namespace ppio_mock::state {
 
 using ppio_sandbox::core::TemplateInfo;
 
+// What the fake reads from a template beyond the API's shape (fields the API
+// does not return): who a command runs as when the call names nobody, and how
+// many processes one sandbox may have at once. Its memory limit is memoryMB.
+struct TemplateRuntime {
+  std::string default_user = "user";  // "defaultUser": "user" or "root"
+  std::uint32_t max_processes = 1024;  // "maxProcesses"
+};
+
 class TemplateCatalog {
  public:
-  explicit TemplateCatalog(std::vector<TemplateInfo> templates);
+  explicit TemplateCatalog(std::vector<TemplateInfo> templates, std::vector<TemplateRuntime> runtimes = {});
   // fixtures/templates.json, compiled in.
   static TemplateCatalog defaults();
   // A JSON array of templates in the wire shape; throws std::invalid_argument.
@@ -20,10 +29,13 @@ class TemplateCatalog {
 
   // By template id or alias; a ":tag" suffix is ignored. Null when unknown.
   const TemplateInfo* find(const std::string& reference) const;
+  // The runtime fields of the template with this id or alias; the defaults when unknown.
+  const TemplateRuntime& runtime(const std::string& reference) const;
   const std::vector<TemplateInfo>& all() const { return templates_; }
 
  private:
   std::vector<TemplateInfo> templates_;
+  std::vector<TemplateRuntime> runtimes_;  // one per template
 };
 
 }  // namespace ppio_mock::state

@@ -165,6 +165,35 @@ test('setTimeout, kill, and a killed sandbox raises the SDK error', async () => 
   await assert.rejects(sbx.getInfo(), (err) => err instanceof SandboxNotFoundError)
 })
 
+test('users: commands and files as the default user or as root, owners named', async () => {
+  const sbx = await newSandbox()
+  assert.equal((await sbx.commands.run('whoami; pwd')).stdout, 'user\n/home/user\n')
+  assert.equal((await sbx.commands.run('whoami; pwd', { user: 'root' })).stdout, 'root\n/root\n')
+  await sbx.files.write('/home/user/mine.txt', 'x')
+  await sbx.files.write('/tmp/roots.txt', 'x', { user: 'root' })
+  const mine = await sbx.files.getInfo('/home/user/mine.txt')
+  assert.equal(mine.owner, 'user')
+  assert.equal(mine.group, 'user')
+  assert.equal((await sbx.files.getInfo('/tmp/roots.txt')).owner, 'root')
+  assert.equal((await sbx.commands.run('stat -c %U /home/user/mine.txt /tmp/roots.txt')).stdout, 'user\nroot\n')
+})
+
+test('a sandbox killed under a running command: the stream drops and the SDK says it was killed', async () => {
+  const sbx = await newSandbox()
+  // Its outcome is taken at once, so the rejection to come is never unhandled.
+  const outcome = sbx.commands.run('sleep 600').then(() => null, (err) => err)
+  // Kill it once the command runs (asking the sandbox, not sleeping on the clock).
+  let listed = false
+  for (let i = 0; i < 500 && !listed; i++) {
+    listed = (await sbx.commands.list()).some((p) => p.args.join(' ').includes('sleep 600'))
+  }
+  assert.ok(listed, 'the command runs')
+  await Sandbox.kill(sbx.sandboxId)
+  const err = await outcome
+  assert.ok(err instanceof TimeoutError, `got ${err?.constructor?.name}: ${err}`)
+  assert.match(err.message, /killed or reached its end of life/)
+})
+
 test('Sandbox.connect (POST /v2/sandboxes/{id}/connect): running, paused, setTimeout via connect', async () => {
   const sbx = await newSandbox({ timeoutMs: 120_000 })
   assert.ok(sbx.envdAccessToken, 'e2b 2.51 omits `secure`; the modern domain secures the sandbox anyway')

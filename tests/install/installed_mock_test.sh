@@ -29,6 +29,12 @@ admin=(-H 'X-Admin-Token: ppio-mock-admin')
 code=$(curl -s -o "$work/health" -w '%{http_code}' "$MOCK_URL/health")
 [ "$code" = 200 ] || fail "GET /health answered $code"
 
+# Each sandbox's init is the installed one, not the build tree's.
+init="$prefix/libexec/ppio-mock/ppio-sandbox-init"
+[ -x "$init" ] || fail "$init is not installed"
+grep -qF -- "each sandbox's init is $init" "$work/mock.err" ||
+  { cat "$work/mock.err"; fail "the installed ppio-mock does not use the installed $init"; }
+
 # A scenario by name comes from the installed scenarios/.
 code=$(curl -s -o "$work/faults" -w '%{http_code}' "${admin[@]}" -X POST "$MOCK_URL/_mock/faults" \
   -d '{"scenario": "flaky-network"}')

@@ -35,7 +35,8 @@ done
 
 dpkg-deb -c "$deb" >"$work/contents"
 for f in ./usr/bin/ppio-mock ./usr/bin/ppio-conformance ./usr/include/ppio_sandbox/prime_compatible.hpp \
-         ./usr/include/ppio_sandbox/version.hpp ./usr/share/ppio-mock/scenarios/flaky-network.json; do
+         ./usr/include/ppio_sandbox/version.hpp ./usr/share/ppio-mock/scenarios/flaky-network.json \
+         ./usr/libexec/ppio-mock/ppio-sandbox-init; do
   grep -q " $f$" "$work/contents" || fail "the package lacks $f"
 done
 grep -Eq " \./usr/lib/([a-z0-9_-]+/)?cmake/ppio_sandbox/ppio_sandboxConfig\.cmake$" "$work/contents" ||

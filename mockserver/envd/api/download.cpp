@@ -12,7 +12,7 @@ using exec::FsError;
 
 void HttpApi::download(Call& call, const httplib::Request& req, httplib::Response& res) const {
   if (!req.has_param("path")) throw FsError(Code::invalid_argument, "the path query parameter is required");
-  const std::string path = exec::normalize_path(req.get_param_value("path"), call.home);
+  const std::string path = exec::normalize_path(req.get_param_value("path"), call.user.home);
   const int fd = call.fs->open_read(path);
   struct stat st {};
   ::fstat(fd, &st);

@@ -54,10 +54,10 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     close_file();
     if (edge || error) return;
     if (requested.empty()) return fail(400, "the path query parameter or a part filename is required");
-    const std::string path = exec::normalize_path(requested, call->home);
+    const std::string path = exec::normalize_path(requested, call->user.home);
     if (!seen.insert(path).second) return fail(400, "two parts write to the same path '" + path + "'");
     try {
-      fd = call->fs->open_write(path);
+      fd = call->fs->open_write(path, &call->user);  // owned by the caller, as envd chowns it
       entries.push_back({{"path", path}, {"name", path.substr(path.rfind('/') + 1)}, {"type", "file"}});
     } catch (const FsError& e) {
       fail(http_status_for_files(e.code()), e.what());

@@ -5,7 +5,7 @@ namespace ppio_mock::envd {
 using nlohmann::json;
 
 json FilesystemService::remove(Call& call, const json& body) {
-  call.fs->remove(exec::normalize_path(required_string(body, {"path"}), call.home));
+  call.fs->remove(exec::normalize_path(required_string(body, {"path"}), call.user.home));
   return json::object();
 }
 

@@ -12,7 +12,7 @@ std::string required_string(const json& body, std::initializer_list<const char*>
 }
 
 json FilesystemService::stat(Call& call, const json& body) {
-  return json{{"entry", call.fs->stat(exec::normalize_path(required_string(body, {"path"}), call.home))}};
+  return json{{"entry", call.fs->stat(exec::normalize_path(required_string(body, {"path"}), call.user.home))}};
 }
 
 }  // namespace ppio_mock::envd

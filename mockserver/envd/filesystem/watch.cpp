@@ -44,6 +44,7 @@ class WatchSource : public StreamSource {
     if (deadline_hit_) return connect::Error{Code::deadline_exceeded, "the watch reached its deadline"};
     return connect::Error{Code::unavailable, "the sandbox was stopped"};
   }
+  bool dropped() const override { return !deadline_hit_ && watcher_->dropped(); }
   json keepalive() const override { return json{{"keepalive", json::object()}}; }
 
  private:
@@ -82,7 +83,7 @@ json watch_event_json(const exec::Watcher& watcher, const exec::SandboxFs& fs, c
 }
 
 std::shared_ptr<StreamSource> FilesystemService::watch_dir(Call& call, const json& body, const httplib::Request& req) {
-  auto request = watch_request(call.id, call.home, body);
+  auto request = watch_request(call.id, call.user.home, body);
   const auto timeout = connect_timeout(req);
   const int dir = call.fs->open_dir(request.path);
   auto watcher = watches_.watch(std::move(request), dir);

@@ -5,7 +5,7 @@ namespace ppio_mock::envd {
 using nlohmann::json;
 
 json FilesystemService::create_watcher(Call& call, const json& body) {
-  auto request = watch_request(call.id, call.home, body);
+  auto request = watch_request(call.id, call.user.home, body);
   const int dir = call.fs->open_dir(request.path);
   return json{{"watcherId", watches_.create(std::move(request), dir)}};
 }

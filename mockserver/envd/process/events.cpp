@@ -23,6 +23,7 @@ class ProcessSource : public StreamSource {
     return done;
   }
   std::optional<connect::Error> end_error() const override { return subscription_->end_error(); }
+  bool dropped() const override { return subscription_->dropped(); }
   json keepalive() const override { return models::process_stream_message(models::KeepaliveEvent{}); }
 
  private:

@@ -10,7 +10,6 @@
 
 #include "mockserver/envd/connect_stream.hpp"
 #include "mockserver/envd/edge.hpp"
-#include "mockserver/exec/executor.hpp"
 #include "mockserver/exec/process_table.hpp"
 #include "mockserver/state/registry.hpp"
 #include "ppio_sandbox/core/envd_models.hpp"
@@ -19,8 +18,8 @@ namespace ppio_mock::envd {
 
 class ProcessService {
  public:
-  ProcessService(state::Registry& registry, const exec::Executor& executor, exec::ProcessTable& processes)
-      : registry_(registry), executor_(executor), processes_(processes) {}
+  ProcessService(state::Registry& registry, exec::ProcessTable& processes)
+      : registry_(registry), processes_(processes) {}
 
   std::shared_ptr<StreamSource> start(Call& call, const nlohmann::json& body, const httplib::Request& req);
   std::shared_ptr<StreamSource> connect(Call& call, const nlohmann::json& body, const httplib::Request& req);
@@ -32,7 +31,6 @@ class ProcessService {
 
  private:
   state::Registry& registry_;
-  const exec::Executor& executor_;
   exec::ProcessTable& processes_;
 };
 

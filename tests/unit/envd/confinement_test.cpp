@@ -104,6 +104,40 @@ TEST_F(Confinement, ListDirThroughALinkStaysInside) {
   }
 }
 
+// What a command does stays in its sandbox too, as root as well as user: the
+// host's paths are the sandbox's own, and nothing that reaches past the
+// namespaces is permitted (mounts, devices, sysctls, the host's processes and ports).
+TEST_F(Confinement, ACommandReachesNothingOfTheHost) {
+  if (server_.executor_name() != "bwrap") GTEST_SKIP() << "the host executor isolates nothing, by design";
+  const std::string attempts[] = {
+      "ls " + outside_.string() + "/secret.txt",
+      "touch /usr/escaped",
+      "mount -t tmpfs none /tmp",
+      "mknod /tmp/disk b 8 0",
+      "echo 1 > /proc/sys/kernel/sysrq",
+      "echo escaped > /proc/sys/kernel/hostname",
+      "kill -0 " + std::to_string(::getpid()),
+      "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(server_.port()),
+      "cat " + server_.state_dir() + "/" + id_ + "/etc/passwd",
+  };
+  for (const auto& headers : {httplib::Headers{}, httplib::Headers{{"Authorization", "Basic cm9vdDo="}}}) {
+    // The host's path, written to, is a path of the sandbox's own root.
+    std::string script = "mkdir -p " + outside_.string() + " && echo evil > " + outside_.string() + "/written.txt; ";
+    std::string held;
+    for (std::size_t i = 0; i < std::size(attempts); ++i) {
+      script += "( " + attempts[i] + " ) >/dev/null 2>&1 && echo escaped-" + std::to_string(i) + " || echo held-" +
+                std::to_string(i) + "; ";
+      held += "held-" + std::to_string(i) + "\n";
+    }
+    const auto r = run(script, json::object(), headers);
+    EXPECT_EQ(r.stdout_text, held) << r.stderr_text;
+  }
+  expect_untouched();
+  EXPECT_FALSE(fs::exists("/usr/escaped"));
+  // The host path a command wrote to was its sandbox's own.
+  EXPECT_EQ(slurp(server_.state_dir() + "/" + id_ + outside_.string() + "/written.txt"), "evil\n");
+}
+
 TEST(NormalizePath, CleansAgainstHome) {
   using ppio_mock::exec::normalize_path;
   EXPECT_EQ(normalize_path("a/b"), "/home/user/a/b");

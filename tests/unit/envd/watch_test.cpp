@@ -195,10 +195,10 @@ TEST_F(Watch, BadPathsEndTheStreamWithEnvdsErrors) {
 TEST_F(Watch, AWatchStreamEndsWhenItsSandboxIsKilled) {
   auto stream = watch(json{{"path", "/home/user/w"}}, [](const json&) { return false; });
   ASSERT_EQ(api_->Delete("/sandboxes/" + id_)->status, 204);
-  stream->finish();
-  EXPECT_TRUE(stream->ended());
-  ASSERT_TRUE(stream->end_error());
-  EXPECT_EQ(stream->end_error()->code, connect::Code::unavailable);
+  stream->finish();  // returns: the stream is over
+  // As through the real edge, it ends by dropping the connection: no end-stream frame.
+  EXPECT_FALSE(stream->ended());
+  EXPECT_FALSE(stream->end_error());
 }
 
 TEST_F(Watch, CreateWatcherCollectsEventsUntilRemoved) {
