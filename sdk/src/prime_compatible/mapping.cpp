@@ -47,7 +47,13 @@ core::Metadata to_metadata(const CreateSandboxRequest& r) {
   if (r.environment_vars && !r.environment_vars->empty()) md[keys::kEnvironmentVars] = json(*r.environment_vars).dump();
   md[keys::kDiskSizeGb] = number_text(r.disk_size_gb);
   md[keys::kDockerImage] = r.docker_image;
-  if (r.start_command) md[keys::kStartCommand] = *r.start_command;
+  if (r.start_command) {
+    if (const auto* argv = std::get_if<StartCommand>(&*r.start_command)) {
+      md[keys::kStartArgv] = json(*argv).dump();
+    } else {
+      md[keys::kStartCommand] = std::get<std::string>(*r.start_command);
+    }
+  }
   md[keys::kCpuCores] = number_text(r.cpu_cores);
   md[keys::kMemoryGb] = number_text(r.memory_gb);
   md[keys::kGpuCount] = std::to_string(r.gpu_count);
@@ -92,14 +98,23 @@ Sandbox to_sandbox(const core::SandboxInfo& info) {
   s.id = info.sandbox_id;
   s.name = text_or_none(md, keys::kName).value_or("");
   s.docker_image = text_or_none(md, keys::kDockerImage).value_or(info.alias.value_or(info.template_id));
-  s.start_command = text_or_none(md, keys::kStartCommand);
+  if (auto argv = json_or_none(md, keys::kStartArgv); argv && argv->is_object()) {
+    try {
+      s.start_command = argv->get<StartCommand>();
+    } catch (const std::exception&) {
+      // Written by something else: fall back to the shell form, if any.
+    }
+  }
+  if (!s.start_command) {
+    if (auto shell = text_or_none(md, keys::kStartCommand)) s.start_command = *shell;
+  }
   s.cpu_cores = number_or<double>(md, keys::kCpuCores, info.cpu_count);
   s.memory_gb = number_or<double>(md, keys::kMemoryGb, std::ceil(info.memory_mb / 1024.0));
   s.disk_size_gb = number_or<double>(md, keys::kDiskSizeGb, info.disk_size_mb / 1024.0);
   s.disk_mount_path = text_or_none(md, keys::kDiskMountPath).value_or("");
   s.gpu_count = number_or<int>(md, keys::kGpuCount, 0);
   s.gpu_type = text_or_none(md, keys::kGpuType);
-  s.vm = text_or_none(md, keys::kVm) == "true";
+  s.vm = text_or_none(md, keys::kVm) != "false";
   s.status = status_of(info.state);
   const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(info.end_at - info.started_at).count();
   s.timeout_minutes = static_cast<int>(std::lround(static_cast<double>(lifetime) / 60.0));
@@ -127,6 +142,7 @@ Sandbox to_sandbox(const core::SandboxInfo& info) {
   s.updated_at = info.started_at;
   s.started_at = info.started_at;
   s.team_id = text_or_none(md, keys::kTeamId);
+  s.user_id = text_or_none(md, keys::kUserId);
   s.region = text_or_none(md, keys::kRegion);
   s.registry_credentials_id = text_or_none(md, keys::kRegistryCredentialsId);
   return s;
@@ -144,7 +160,6 @@ std::vector<core::SandboxState> states_for(SandboxStatus status) {
     case SandboxStatus::RUNNING:
       return {core::SandboxState::running};
     case SandboxStatus::PAUSED:
-    case SandboxStatus::STOPPED:
       return {core::SandboxState::paused};
     default:
       return {};

@@ -10,6 +10,9 @@
 //
 // States: PPIO running -> RUNNING, paused -> PAUSED. Killed or expired
 // sandboxes vanish from PPIO, so no other status is ever reported.
+//
+// vm: as requested; unset reads as true, since every PPIO sandbox is a
+// microVM and Prime's platform default is a VM too.
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,13 +26,15 @@ namespace keys {
 inline constexpr const char* kName = "sandbox_name";
 inline constexpr const char* kLabelPrefix = "custom_label#";
 inline constexpr const char* kTeamId = "team_id";
+inline constexpr const char* kUserId = "prime_user_id";  // ClientOptions::user_id / PRIME_USER_ID
 inline constexpr const char* kEnvironmentVars = "environment_vars";
 inline constexpr const char* kDiskSizeGb = "disk_size_gb";
 inline constexpr const char* kDiskMountPath = "disk_mount_path";
 inline constexpr const char* kLongRunning = "long_running";  // PPIO: lifts the 1 h cap
 inline constexpr const char* kIdleTimeout = "idle_timeout";  // PPIO: seconds, as a string
 inline constexpr const char* kDockerImage = "prime_docker_image";
-inline constexpr const char* kStartCommand = "prime_start_command";
+inline constexpr const char* kStartCommand = "prime_start_command";  // the shell form
+inline constexpr const char* kStartArgv = "prime_start_argv";        // a StartCommand, as JSON
 inline constexpr const char* kCpuCores = "prime_cpu_cores";
 inline constexpr const char* kMemoryGb = "prime_memory_gb";
 inline constexpr const char* kGpuCount = "prime_gpu_count";
