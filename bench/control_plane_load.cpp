@@ -122,12 +122,12 @@ int main(int argc, char** argv) {
   app.add_option("--sandboxes", sandboxes, "Sandboxes in the registry")->capture_default_str();
   app.add_option("--seconds", seconds, "Length of each wrk run")->capture_default_str();
   app.add_option("--connections", connections, "wrk keep-alive connections")->capture_default_str();
-  app.add_option("--threads", threads, "HTTP worker threads, the same for the fake and the bare handler")
+  app.add_option("--threads", threads, "HTTP worker threads: the bare handler's pool, and the most the fake may start")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   ppio_mock::ServerConfig config;
-  config.http_threads = threads;
+  config.http_max_threads = static_cast<std::size_t>(threads);
   ppio_mock::Server fake(config);
   fake.start();
   const long rss_before = resident_bytes();

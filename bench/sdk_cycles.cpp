@@ -284,8 +284,6 @@ int main(int argc, char** argv) {
 
   ppio_mock::ServerConfig config;
   config.envd.executor = executor;
-  // Every keep-alive connection holds one server thread while it is open.
-  config.http_threads = 2 * in_flight + 16;
   ppio_mock::Server server(config);
   server.start();
 

@@ -19,6 +19,7 @@
 #include "conformance/runner/run.hpp"
 #include "conformance/runner/selection.hpp"
 #include "mockserver/server.hpp"
+#include "ppio_sandbox/version.hpp"
 
 namespace {
 
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"ppio-conformance: checks Prime Sandboxes semantics through the C++ SDK against a target.\n"
                "By default it starts the embedded fake PPIO server and runs every case against it."};
+  app.set_version_flag("--version", std::string("ppio-conformance ") + PPIO_SANDBOX_VERSION);
   app.add_option("--target", target, "mock: the embedded fake, or one at --api-url; ppio: the real service")
       ->check(CLI::IsMember({"mock", "ppio"}))
       ->capture_default_str();

@@ -8,7 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mockserver/data_files.hpp"
 #include "mockserver/server.hpp"
+#include "ppio_sandbox/version.hpp"
 
 namespace {
 
@@ -23,20 +25,22 @@ int main(int argc, char** argv) {
   std::vector<std::string> keys;
 
   CLI::App app{"ppio-mock: a fake PPIO Agent Sandbox server (E2B-compatible control plane) on one port."};
+  app.set_version_flag("--version", std::string("ppio-mock ") + PPIO_SANDBOX_VERSION);
+  const std::string data = ppio_mock::data_dir();
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", config.port, "Port to listen on; 0 picks a free one and prints it")->capture_default_str();
   app.add_option("--api-key", keys,
                  "An accepted API key, as KEY or KEY=TEAM (repeatable). Default: " +
                      std::string(ppio_mock::kDefaultApiKey) + "=" + ppio_mock::kDefaultTeam);
   app.add_option("--tenants", config.tenants_file,
-                 R"(JSON file {"keys": {"<api key>": "<team>"}} (see fixtures/tenants.json); merged with --api-key)")
+                 R"(JSON file {"keys": {"<api key>": "<team>"}} (e.g. )" + data + "/tenants.json); merged with --api-key")
       ->check(CLI::ExistingFile);
   app.add_option("--templates", config.templates_file,
-                 "JSON file of templates (the shape of fixtures/templates.json); default: the built-in copy")
+                 "JSON file of templates; default: the built-in copy of " + data + "/templates.json")
       ->check(CLI::ExistingFile);
   app.add_option("--seed", config.seed, "Seed for sandbox ids, tokens and injected faults")->capture_default_str();
   app.add_option("--scenario", config.scenario_files,
-                 "Fault scenario file to load (repeatable), e.g. fixtures/scenarios/flaky-network.json")
+                 "Fault scenario file to load (repeatable), e.g. " + config.scenario_dir + "/flaky-network.json")
       ->check(CLI::ExistingFile);
   app.add_option("--scenario-dir", config.scenario_dir,
                  "Where POST /_mock/faults {\"scenario\": NAME} looks for NAME.json")
@@ -49,7 +53,13 @@ int main(int argc, char** argv) {
                  "Domain reported for each sandbox, so clients reach envd at 49983-<id>.<domain>; off port 443 "
                  "include the port (mock.ppio.test:8443); default: none");
   app.add_flag("--legacy-v1", config.legacy_v1,
-               "PPIO v1 domain behaviour: ids <sandboxID>-<clientID>, timeouts capped at 1 h unless long_running");
+               "PPIO v1 domain behaviour: ids <sandboxID>-<clientID>, timeouts capped at 1 h unless long_running, "
+               "not secure by default, and no snapshots, fork, network rules or volume mounts");
+  std::string secure_default;
+  app.add_option("--secure-default", secure_default,
+                 "Whether a create that omits `secure` gets a secured envd (an envdAccessToken, X-Access-Token "
+                 "required); default: true, false with --legacy-v1")
+      ->check(CLI::IsMember({"true", "false"}));
   app.add_option("--max-concurrent", config.max_concurrent_sandboxes,
                  "Running sandboxes a team may have; past it create gets 429 (0: unlimited)")
       ->capture_default_str();
@@ -76,8 +86,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-upload-bytes", config.envd.max_upload_bytes, "Largest POST /files body; larger gets 413")
       ->capture_default_str();
-  app.add_option("--http-threads", config.http_threads,
-                 "HTTP worker threads; each open process or watch stream holds one")
+  app.add_option("--http-max-threads", config.http_max_threads,
+                 "Most HTTP worker threads at once: one per open connection (each process or watch stream holds "
+                 "one); past it connections wait")
+      ->capture_default_str();
+  app.add_option("--keep-alive", config.keep_alive_seconds,
+                 "Seconds an idle keep-alive connection stays open (E2B's edge: 620)")
+      ->capture_default_str();
+  app.add_option("--keep-alive-requests", config.keep_alive_max_requests,
+                 "Requests one connection may serve before the fake closes it (0: no cap)")
       ->capture_default_str();
   app.add_option("--tls-cert", config.tls_cert_file,
                  "Serve HTTPS with this PEM certificate (chain); needs --tls-key. Real-like mode: a certificate for "
@@ -85,6 +102,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", config.tls_key_file, "The PEM private key of --tls-cert");
   CLI11_PARSE(app, argc, argv);
 
+  if (!secure_default.empty()) config.secure_by_default = secure_default == "true";
   for (const auto& entry : keys) {
     const auto eq = entry.find('=');
     config.api_keys[entry.substr(0, eq)] = eq == std::string::npos ? ppio_mock::kDefaultTeam : entry.substr(eq + 1);

@@ -4,8 +4,10 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -15,6 +17,7 @@
 #include "mockserver/faults/http_faults.hpp"
 #include "mockserver/api/control_plane_routes.hpp"
 #include "mockserver/api/http_edge.hpp"
+#include "mockserver/net/sockets.hpp"
 
 namespace ppio_mock {
 
@@ -42,6 +45,7 @@ state::RegistryOptions registry_options(const ServerConfig& config) {
   options.legacy_v1 = config.legacy_v1;
   options.domain = config.domain;
   options.max_concurrent_per_team = config.max_concurrent_sandboxes;
+  options.secure_by_default = config.secure_by_default.value_or(!config.legacy_v1);
   return options;
 }
 
@@ -132,6 +136,10 @@ struct Server::Impl {
   httplib::Server& http;
   std::thread thread;
   int port = 0;
+  std::atomic<int> listen_fd{-1};  // seen by the socket-options hook, so its backlog can be widened
+  // The workers of the running accept loop; httplib owns the queue it is handed.
+  mutable std::mutex workers_mutex;
+  std::shared_ptr<net::WorkerPool> workers;
   // One reaper for the whole registry: expired sandboxes lose their processes
   // even when no request comes in.
   std::thread reaper;
@@ -153,11 +161,23 @@ struct Server::Impl {
         http_server(make_http_server(config)),
         http(*http_server) {
     load_scenarios(faults, config);
+    admin.report_server([this] {
+      return nlohmann::json{{"httpWorkers", worker_stats()},
+                            {"listenBacklog", listen_fd < 0 ? -1 : net::listen_backlog(listen_fd)}};
+    });
     registry.set_observer([this](const std::string& id, state::SandboxEvent event) { envd.on_sandbox_event(id, event); });
+    registry.set_storage(&envd.dirs());
     envd.use_faults(faults);
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
-    const int threads = std::max(config.http_threads, 8);
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    http.set_socket_options([this](socket_t fd) {
+      const int yes = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);  // what httplib's default does
+      listen_fd = fd;
+    });
+    http.new_task_queue = [this] { return new PoolQueue(start_workers()); };
+    http.set_keep_alive_timeout(config.keep_alive_seconds);
+    http.set_keep_alive_max_count(config.keep_alive_max_requests == 0 ? std::numeric_limits<std::size_t>::max()
+                                                                      : config.keep_alive_max_requests);
     // File uploads stream to disk and may be large; every other body keeps the
     // small limit, checked on Content-Length before the body is read.
     http.set_payload_max_length(std::max(config.max_body_bytes, config.envd.max_upload_bytes));
@@ -177,14 +197,14 @@ struct Server::Impl {
       }
       const bool exempt = !faults.has_rules() || req.path.starts_with("/_mock/");
       faults::current_decision() = exempt ? faults::Decision{} : faults.decide(facts_of(req));
-      return faults::apply_before_routing(faults::current_decision(), req, res) ? httplib::Server::HandlerResponse::Handled
+      return faults::apply_before_routing(faults::current_decision(), res) ? httplib::Server::HandlerResponse::Handled
                                                               : httplib::Server::HandlerResponse::Unhandled;
     });
-    // Recorded before the response is written, so a client that saw the answer
-    // always finds the request in the journal.
+    // Recorded before the response is written or the connection dropped, so a
+    // client that saw the answer (or the drop) always finds the request in the journal.
     http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       record(req, res);
-      faults::apply_to_body(faults::current_decision(), res);
+      faults::apply_after_routing(faults::current_decision(), req, res);
     });
     // httplib tries routes in order: the control plane's first, as it serves the
     // hot GET /sandboxes/{id}. envd owns GET /health (204 for envd traffic, 200 otherwise).
@@ -192,6 +212,31 @@ struct Server::Impl {
     envd.mount(http);
     admin.mount(http);
     fault_routes.mount(http);
+  }
+
+  // httplib deletes the queue it is given when its accept loop ends; the pool
+  // itself stays readable for /_mock/state until the next start.
+  class PoolQueue final : public httplib::TaskQueue {
+   public:
+    explicit PoolQueue(std::shared_ptr<net::WorkerPool> pool) : pool_(std::move(pool)) {}
+    void enqueue(std::function<void()> job) override { pool_->enqueue(std::move(job)); }
+    void shutdown() override { pool_->shutdown(); }
+
+   private:
+    std::shared_ptr<net::WorkerPool> pool_;
+  };
+
+  std::shared_ptr<net::WorkerPool> start_workers() {
+    auto pool = std::make_shared<net::WorkerPool>(config.http_max_threads,
+                                                  std::chrono::seconds(config.http_idle_thread_seconds));
+    std::lock_guard lock(workers_mutex);
+    workers = pool;
+    return pool;
+  }
+
+  net::WorkerStats worker_stats() const {
+    std::lock_guard lock(workers_mutex);
+    return workers ? workers->stats() : net::WorkerStats{};
   }
 
   faults::RequestFacts facts_of(const httplib::Request& req) const {
@@ -223,6 +268,7 @@ struct Server::Impl {
     entry.team = tenants.team_for(req.get_header_value("X-API-Key")).value_or("");
     entry.sandbox = sandbox_of(req);
     entry.faults = faults::current_decision().fired;
+    entry.client_port = req.remote_port;
     journal.record(std::move(entry));
   }
 };
@@ -241,6 +287,8 @@ void Server::start() {
     throw std::runtime_error("ppio-mock: cannot bind " + impl_->config.host + ":" + std::to_string(impl_->config.port));
   }
   impl_->port = port;
+  net::widen_backlog(impl_->listen_fd);
+  net::raise_fd_limit();
   impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
   impl_->reaper_stop = false;
   impl_->reaper = std::thread([this] { impl_->run_reaper(); });
@@ -258,7 +306,11 @@ void Server::stop() {
   impl_->reaper.join();
   impl_->envd.shutdown();  // open streams end, so the HTTP workers can be joined
   impl_->http.stop();
+  // A worker waiting for the next request on an idle keep-alive connection
+  // would hold the join for the whole keep-alive time: wake it now.
+  net::shutdown_connections(impl_->port);
   impl_->thread.join();
+  impl_->listen_fd = -1;
 }
 
 int Server::port() const { return impl_->port; }
@@ -273,5 +325,7 @@ admin::Journal& Server::journal() { return impl_->journal; }
 faults::FaultEngine& Server::faults() { return impl_->faults; }
 std::string Server::executor_name() const { return impl_->envd.executor().name(); }
 std::string Server::state_dir() const { return impl_->envd.state_dir(); }
+net::WorkerStats Server::http_workers() const { return impl_->worker_stats(); }
+int Server::listen_backlog() const { return impl_->listen_fd < 0 ? -1 : net::listen_backlog(impl_->listen_fd); }
 
 }  // namespace ppio_mock

@@ -13,8 +13,10 @@
 #include <string>
 
 #include "mockserver/admin/journal.hpp"
+#include "mockserver/data_files.hpp"
 #include "mockserver/envd/envd_routes.hpp"
 #include "mockserver/faults/engine.hpp"
+#include "mockserver/net/worker_pool.hpp"
 #include "mockserver/state/clock.hpp"
 #include "mockserver/state/registry.hpp"
 
@@ -39,6 +41,8 @@ struct ServerConfig {
   // Clients append it verbatim, so a fake off port 443 names its port: mock.ppio.test:8443.
   std::string domain;
   bool legacy_v1 = false;             // PPIO v1 domain: "<id>-<clientID>" ids, 1 h cap unless long_running
+  // What a create without `secure` gets; unset: secure on the modern domain, not on legacy_v1.
+  std::optional<bool> secure_by_default;
   int max_concurrent_sandboxes = 0;   // running sandboxes per team; 0: unlimited
   double rate_limit_per_second = 0;   // control-plane requests per team; 0: unlimited
   double rate_limit_burst = 10;
@@ -46,8 +50,17 @@ struct ServerConfig {
   std::size_t journal_size = 1000;               // requests the journal keeps
   envd::EnvdConfig envd;                         // files and processes of the sandboxes
   std::vector<std::string> scenario_files;       // fault scenarios loaded at start (fixtures/scenarios/*.json)
-  std::string scenario_dir = PPIO_SCENARIO_DIR;  // where /_mock/faults finds {"scenario": "<name>"}
-  int http_threads = 64;                         // envd streams hold a thread each
+  std::string scenario_dir = default_scenario_dir();  // where /_mock/faults finds {"scenario": "<name>"}
+  // HTTP workers: cpp-httplib serves a connection on one thread for its whole
+  // life, and envd streams hold theirs open. A thread starts for each
+  // connection that finds none idle, up to this cap (past it, connections
+  // wait and /_mock/state counts them); a thread idle this long leaves.
+  std::size_t http_max_threads = 4096;
+  int http_idle_thread_seconds = 30;
+  // Keep-alive as E2B's edge keeps it: an idle connection stays 620 s, and
+  // serves any number of requests (0: no cap).
+  int keep_alive_seconds = 620;
+  std::size_t keep_alive_max_requests = 0;
   // HTTPS instead of HTTP: a PEM certificate (chain) and its private key, both
   // or neither. Real-like mode: a certificate for 127.0.0.1, api.<domain> and
   // *.<domain>, signed by a test CA the client trusts (tests/support/make_test_ca.sh).
@@ -81,6 +94,9 @@ class Server {
   std::string executor_name() const;
   // Where the sandboxes' root directories live.
   std::string state_dir() const;
+  // The HTTP workers now (all zero before start), and the listening socket's backlog.
+  net::WorkerStats http_workers() const;
+  int listen_backlog() const;
 
  private:
   struct Impl;

@@ -93,10 +93,14 @@ void AdminRoutes::dump_state(const httplib::Request&, httplib::Response& res) {
     json item = record.info;
     item["team"] = record.team;
     item["envVars"] = record.env_vars;
-    item["autoPause"] = record.auto_pause;
+    item["autoPause"] = record.settings.auto_pause;
+    item["autoResume"] = record.settings.auto_resume;
+    item["autoPauseMemory"] = record.settings.auto_pause_memory;
     sandboxes.push_back(std::move(item));
   }
-  api::send_json(res, 200, json{{"clock", clock_json(clock_)}, {"sandboxes", sandboxes}, {"templates", registry_.templates().all()}});
+  json state{{"clock", clock_json(clock_)}, {"sandboxes", sandboxes}, {"templates", registry_.templates().all()}};
+  if (server_facts_) state["server"] = server_facts_();
+  api::send_json(res, 200, state);
 }
 
 void AdminRoutes::get_journal(const httplib::Request& req, httplib::Response& res) {

@@ -2,9 +2,11 @@
 // The fake's own control API under /_mock/: reset, the virtual clock, a state
 // dump and the request journal. It has its own token (X-Admin-Token); the
 // data-plane API keys cannot reach it.
+#include <functional>
 #include <string>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "mockserver/admin/journal.hpp"
 #include "mockserver/state/clock.hpp"
@@ -16,6 +18,8 @@ class AdminRoutes {
  public:
   AdminRoutes(state::Registry& registry, state::VirtualClock& clock, Journal& journal, std::string token);
   void mount(httplib::Server& server);
+  // What the server itself reports under "server" in /_mock/state (its HTTP workers, say).
+  void report_server(std::function<nlohmann::json()> facts) { server_facts_ = std::move(facts); }
 
  private:
   void check_token(const httplib::Request& req) const;
@@ -30,6 +34,7 @@ class AdminRoutes {
   state::VirtualClock& clock_;
   Journal& journal_;
   std::string token_;
+  std::function<nlohmann::json()> server_facts_;
 };
 
 }  // namespace ppio_mock::admin

@@ -9,7 +9,7 @@ void to_json(nlohmann::json& j, const JournalEntry& e) {
                      {"method", e.method},   {"path", e.path},
                      {"status", e.status},   {"latency_ms", e.latency_ms},
                      {"team", e.team},       {"sandbox", e.sandbox},
-                     {"faults", e.faults}};
+                     {"faults", e.faults},   {"client_port", e.client_port}};
 }
 
 void Journal::record(JournalEntry entry) {

@@ -24,6 +24,7 @@ struct JournalEntry {
   std::string team;     // empty when the key was missing or unknown
   std::string sandbox;  // empty when the request named none
   std::vector<std::string> faults;  // ids of the fault rules that fired on it
+  int client_port = 0;  // the client's end of the connection: requests on one connection share it
 };
 void to_json(nlohmann::json& j, const JournalEntry& e);
 

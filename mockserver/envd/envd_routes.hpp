@@ -1,17 +1,26 @@
 #pragma once
-// envd, the in-sandbox daemon, on the control plane's port: /health, /files,
-// /envs, /metrics and the Connect RPC services process.Process and
-// filesystem.Filesystem. A request reaches a sandbox by the E2b-Sandbox-Id
-// (or Novita-Sandbox-Id) header, by the Host 49983-<id>.<domain>, or by the
-// path prefix /envd/<id>/.
+// envd, the in-sandbox daemon, on the control plane's port: its routes and
+// the edge they share. Laid out as E2B's envd is:
+//   edge.*             which sandbox, which user, access tokens
+//   api/               /health, /envs, /metrics, /files (download.cpp, upload.cpp)
+//   process/           process.Process, one handler per RPC
+//   filesystem/        filesystem.Filesystem, one handler per RPC
+//   connect_stream.*   Connect framing: request messages, errors, server streams
+// This file mounts them and maps their errors to HTTP or Connect, once.
 #include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "mockserver/envd/api/http_api.hpp"
+#include "mockserver/envd/connect_stream.hpp"
+#include "mockserver/envd/edge.hpp"
+#include "mockserver/envd/filesystem/filesystem_service.hpp"
+#include "mockserver/envd/process/process_service.hpp"
 #include "mockserver/envd/sandbox_dirs.hpp"
 #include "mockserver/exec/executor.hpp"
 #include "mockserver/exec/process_table.hpp"
@@ -28,18 +37,6 @@ struct EnvdConfig {
   std::size_t max_upload_bytes = std::size_t{4} << 30;  // one POST /files body
 };
 
-// The sandbox id an envd request names (header, Host or /envd/<id>/ prefix), or nullopt.
-std::optional<std::string> routed_sandbox_id(const httplib::Request& req);
-// POST /files (plain or prefixed): the one route whose body may exceed the control plane's limit.
-bool is_file_upload(const httplib::Request& req);
-
-// What a server stream sends (a process's events, a watcher's), and the fault
-// actions to carry out on it; defined in envd_routes.cpp.
-class StreamSource;
-struct StreamFaults;
-struct Frame;
-struct FramesSent;
-
 class EnvdRoutes {
  public:
   EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t max_rpc_body_bytes);
@@ -47,8 +44,8 @@ class EnvdRoutes {
   EnvdRoutes(const EnvdRoutes&) = delete;
   EnvdRoutes& operator=(const EnvdRoutes&) = delete;
 
-  // Mount before the control plane: envd owns GET /health and answers the
-  // control plane's 200 itself when the request is not envd traffic.
+  // envd owns GET /health and answers the control plane's 200 itself when the
+  // request is not envd traffic.
   void mount(httplib::Server& server);
   // The registry's observer: pausing or removing a sandbox ends its processes
   // and its watchers; removing it deletes its files.
@@ -58,54 +55,25 @@ class EnvdRoutes {
   // The rules about a Process.Start's command are decided here, once the body
   // is read; the stream actions (stream_cut, kill_sandbox, latency between
   // frames) of every rule that fired on a stream are carried out here.
-  void use_faults(faults::FaultEngine& engine) { faults_ = &engine; }
+  void use_faults(faults::FaultEngine& engine);
 
   const exec::Executor& executor() const { return *executor_; }
   const std::string& state_dir() const { return dirs_.state_dir(); }
+  // The sandboxes' files, as the registry's SandboxStorage (snapshots, forks).
+  SandboxDirs& dirs() { return dirs_; }
 
  private:
-  struct Call;
-  using Handler = std::function<void(Call&, const httplib::Request&, httplib::Response&)>;
+  using HttpHandler = std::function<void(Call&, const httplib::Request&, httplib::Response&)>;
+  using UnaryRpc = std::function<nlohmann::json(Call&, const nlohmann::json&)>;
+  using StreamingRpc =
+      std::function<std::shared_ptr<StreamSource>(Call&, const nlohmann::json&, const httplib::Request&)>;
 
-  Call admit(const httplib::Request& req, const httplib::Match& match, bool token_required);
-  httplib::Server::Handler http_route(Handler handler, bool token_required);
+  httplib::Server::Handler http_route(HttpHandler handler, bool token_required);
   httplib::Server::Handler rpc_route(const std::string& service);
-
-  // HTTP endpoints.
-  void health(const httplib::Request& req, httplib::Response& res);
-  void envs(Call& call, const httplib::Request& req, httplib::Response& res);
-  void metrics(Call& call, const httplib::Request& req, httplib::Response& res);
-  void download(Call& call, const httplib::Request& req, httplib::Response& res);
-  void upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
-
-  // Connect RPC: one handler per method.
-  nlohmann::json process_list(Call& call, const nlohmann::json& body);
-  nlohmann::json process_send_input(Call& call, const nlohmann::json& body);
-  nlohmann::json process_send_signal(Call& call, const nlohmann::json& body);
-  nlohmann::json process_close_stdin(Call& call, const nlohmann::json& body);
-  nlohmann::json process_update(Call& call, const nlohmann::json& body);
-  std::shared_ptr<exec::Subscription> process_start(Call& call, const nlohmann::json& body,
-                                                    const httplib::Request& req);
-  std::shared_ptr<exec::Subscription> process_connect(Call& call, const nlohmann::json& body);
-  nlohmann::json fs_stat(Call& call, const nlohmann::json& body);
-  nlohmann::json fs_make_dir(Call& call, const nlohmann::json& body);
-  nlohmann::json fs_move(Call& call, const nlohmann::json& body);
-  nlohmann::json fs_list_dir(Call& call, const nlohmann::json& body);
-  nlohmann::json fs_remove(Call& call, const nlohmann::json& body);
-  std::shared_ptr<StreamSource> fs_watch_dir(Call& call, const nlohmann::json& body, const httplib::Request& req);
-  nlohmann::json fs_create_watcher(Call& call, const nlohmann::json& body);
-  nlohmann::json fs_get_watcher_events(Call& call, const nlohmann::json& body);
-  nlohmann::json fs_remove_watcher(Call& call, const nlohmann::json& body);
-
-  static void streaming_error_or_unary(httplib::Response& res, bool streaming,
-                                       const ppio_sandbox::core::connect::Error& error);
+  void serve_rpc(const std::string& name, bool streaming, const httplib::Request& req, httplib::Response& res);
+  void register_rpcs();
   bool command_faults(const Call& call, const nlohmann::json& body, const httplib::Request& req,
                       httplib::Response& res);
-  StreamFaults stream_faults(const Call& call) const;
-  void stream(httplib::Response& res, std::shared_ptr<StreamSource> source, std::chrono::milliseconds keepalive,
-              StreamFaults faults);
-  bool write_frames(httplib::DataSink& sink, const std::vector<Frame>& frames, const StreamFaults& faults,
-                    FramesSent& sent) const;
   void kill_for_fault(const std::string& team, const std::string& sandbox_id);
 
   state::Registry& registry_;
@@ -117,6 +85,13 @@ class EnvdRoutes {
   exec::WatchTable watches_;
   faults::FaultEngine* faults_ = nullptr;
   std::atomic<bool> stopping_{false};
+  Edge edge_;
+  HttpApi http_api_;
+  ProcessService process_;
+  FilesystemService filesystem_;
+  StreamWriter streams_;
+  std::map<std::string, UnaryRpc> unary_;          // "<service>/<method>" -> handler
+  std::map<std::string, StreamingRpc> streaming_;  // the server streams
 };
 
 }  // namespace ppio_mock::envd

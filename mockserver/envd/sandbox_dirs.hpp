@@ -1,20 +1,24 @@
 #pragma once
 // Where each sandbox's files live: <state dir>/<sandbox id>/, made on first
-// use, kept across pause and resume, deleted when the sandbox goes.
+// use, kept across pause and resume, deleted when the sandbox goes. Snapshots
+// are copies kept in <state dir>/.snapshots/<key>/ (no sandbox id starts
+// with '.'). As the registry's SandboxStorage it makes those copies.
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "mockserver/exec/sandbox_fs.hpp"
+#include "mockserver/state/sandbox_storage.hpp"
 
 namespace ppio_mock::envd {
 
-class SandboxDirs {
+class SandboxDirs : public state::SandboxStorage {
  public:
   // Empty `state_dir`: a fresh temporary directory, removed by the destructor.
+  // Snapshots left by an earlier run are removed: the registry starts without them.
   explicit SandboxDirs(const std::string& state_dir);
-  ~SandboxDirs();
+  ~SandboxDirs() override;
   SandboxDirs(const SandboxDirs&) = delete;
   SandboxDirs& operator=(const SandboxDirs&) = delete;
 
@@ -22,7 +26,17 @@ class SandboxDirs {
   void remove(const std::string& sandbox_id);
   const std::string& state_dir() const { return state_dir_; }
 
+  void save_snapshot(const std::string& sandbox_id, const std::string& snapshot_key) override;
+  void restore_snapshot(const std::string& snapshot_key, const std::string& sandbox_id) override;
+  void copy_sandbox(const std::string& from, const std::string& to) override;
+  void delete_snapshot(const std::string& snapshot_key) override;
+
  private:
+  std::string sandbox_dir(const std::string& sandbox_id) const;
+  std::string snapshot_dir(const std::string& snapshot_key) const;
+  // A new sandbox's root, replacing a stale one left by an earlier run.
+  std::string fresh_sandbox_dir(const std::string& sandbox_id);
+
   std::string state_dir_;
   bool owned_ = false;
   std::mutex mutex_;

@@ -1,17 +1,14 @@
 #include "mockserver/faults/http_faults.hpp"
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <thread>
 
 #include "mockserver/api/http_edge.hpp"
+#include "mockserver/net/sockets.hpp"
 
 namespace ppio_mock::faults {
 
@@ -19,34 +16,14 @@ namespace {
 
 constexpr auto kHangLimit = std::chrono::minutes(5);  // a hang ends some time; no thread is lost for good
 
-int port_of(const sockaddr_storage& addr) {
-  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
-  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port);
-  return -1;
-}
-
-bool is_connection_of(int fd, const httplib::Request& req) {
-  sockaddr_storage local{}, peer{};
-  socklen_t local_len = sizeof local, peer_len = sizeof peer;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) return false;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) return false;
-  return port_of(local) == req.local_port && port_of(peer) == req.remote_port;
-}
-
 void sleep_ms(double ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
 }
 
-// httplib does not expose the socket, so it is found among the process's
-// descriptors by its two ports. -1 when it is gone.
+// httplib does not expose the socket: it is found by its two ports. -1 when it is gone.
 int connection_fd(const httplib::Request& req) {
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir("/proc/self/fd"), closedir);
-  if (!dir) return -1;
-  while (const dirent* entry = readdir(dir.get())) {
-    const int fd = std::atoi(entry->d_name);
-    if (fd > 2 && is_connection_of(fd, req)) return fd;
-  }
-  return -1;
+  const auto fds = net::connection_fds(req.local_port, req.remote_port);
+  return fds.empty() ? -1 : fds.front();
 }
 
 void wait_for_client_to_give_up(const httplib::Request& req) {
@@ -79,7 +56,7 @@ bool drop_connection(const httplib::Request& req) {
   return true;
 }
 
-bool apply_before_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res) {
+bool apply_before_routing(const Decision& decision, httplib::Response& res) {
   sleep_ms(decision.latency_ms);
   if (!decision.action) return false;
   const Action& a = *decision.action;
@@ -93,12 +70,9 @@ bool apply_before_routing(const Decision& decision, const httplib::Request& req,
       break;
     case Action::Type::reset:
       if (a.mid_body) return false;  // done once there is a body to cut
-      drop_connection(req);
-      break;
+      break;  // dropped after routing, once the journal has the request
     case Action::Type::hang:
-      wait_for_client_to_give_up(req);
-      drop_connection(req);
-      break;
+      break;  // likewise
     default:
       return false;  // body, stream and sandbox actions happen later
   }
@@ -107,9 +81,14 @@ bool apply_before_routing(const Decision& decision, const httplib::Request& req,
   return true;
 }
 
-void apply_to_body(const Decision& decision, httplib::Response& res) {
+void apply_after_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res) {
   if (!decision.action) return;
   const Action a = *decision.action;
+  if (a.type == Action::Type::hang) wait_for_client_to_give_up(req);
+  if (a.type == Action::Type::hang || (a.type == Action::Type::reset && !a.mid_body)) {
+    drop_connection(req);
+    return;
+  }
   const bool cut = a.type == Action::Type::reset && a.mid_body;
   if ((!cut && a.type != Action::Type::slow_body) || res.is_chunked_content_provider_) return;
   if (!res.content_provider_) {

@@ -11,14 +11,16 @@ namespace ppio_mock::faults {
 Decision& current_decision();
 
 // Before routing: latency, then the actions that replace the answer (error,
-// rate_limit, reset before the response, hang). True when the request has
-// been fully answered (or dropped) and must not be routed.
-bool apply_before_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res);
+// rate_limit, reset before the response, hang). True when the request must
+// not be routed: it has been answered, or it is to be dropped after routing.
+bool apply_before_routing(const Decision& decision, httplib::Response& res);
 
-// After routing, before the answer is written: the actions that corrupt the
-// body (slow_body, reset mid_body). Streams are left alone: envd carries out
-// the stream actions itself, frame by frame.
-void apply_to_body(const Decision& decision, httplib::Response& res);
+// After routing, before the answer is written, once the journal has the
+// request (so a client that saw the drop finds it there): the actions that
+// drop the connection (reset before the response, hang until the client
+// gives up) and those that corrupt the body (slow_body, reset mid_body).
+// Streams are left alone: envd carries out the stream actions itself, frame by frame.
+void apply_after_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res);
 
 // Closes the request's connection at once. httplib does not expose the
 // socket, so it is found among the process's descriptors by its two ports.

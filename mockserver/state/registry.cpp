@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 
 #include "mockserver/state/service_error.hpp"
 #include "ppio_sandbox/core/base64.hpp"
@@ -37,8 +38,13 @@ std::string random_hex(std::mt19937_64& rng, int digits) {
 }
 
 constexpr int kLegacyMaxSeconds = 3600;
+constexpr int kMinAutoResumeSeconds = 60;  // E2B's floor for what an auto-resume runs a sandbox for
+constexpr int kMaxForks = 100;
 
-bool matches(const SandboxRecord& record, const ListFilter& filter) {
+// `template_id`: the filter's template reference resolved through the catalogue.
+bool matches(const SandboxRecord& record, const ListFilter& filter, const std::optional<std::string>& template_id) {
+  if (filter.started_after && record.info.started_at < *filter.started_after) return false;
+  if (template_id && record.info.template_id != *template_id && record.info.alias != filter.template_ref) return false;
   if (!filter.states.empty()) {
     bool state_ok = false;
     for (auto s : filter.states) state_ok = state_ok || s == record.info.state;
@@ -78,7 +84,11 @@ class Registry::Session {
 };
 
 Registry::Registry(VirtualClock& clock, TemplateCatalog templates, RegistryOptions options)
-    : clock_(clock), templates_(std::move(templates)), options_(std::move(options)), rng_(options_.seed) {}
+    : clock_(clock),
+      templates_(std::move(templates)),
+      options_(std::move(options)),
+      rng_(options_.seed),
+      catalog_loaded_at_(clock_.now()) {}
 
 std::size_t Registry::size() const {
   std::shared_lock lock(mutex_);
@@ -94,9 +104,45 @@ std::string Registry::new_id_locked() {
   }
 }
 
-SandboxRecord Registry::create(const std::string& team, const NewSandbox& request) {
-  const TemplateInfo* tmpl = templates_.find(request.template_id);
-  if (tmpl == nullptr) throw ServiceError(404, "template '" + request.template_id + "' not found");
+std::string Registry::new_template_id_locked() {
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof kIdAlphabet - 2);
+  while (true) {
+    std::string id;
+    for (int i = 0; i < 20; ++i) id += kIdAlphabet[pick(rng_)];
+    if (templates_.find(id) == nullptr && !snapshots_.contains_template(id)) return id;
+  }
+}
+
+void Registry::check_request(const CreateRequest& request, bool secure) const {
+  if (options_.legacy_v1 && request.network) {
+    throw ServiceError(400, "network configuration is not supported on PPIO's legacy (v1) domain");
+  }
+  if (options_.legacy_v1 && !request.volume_mounts.empty()) {
+    throw ServiceError(400, "volume mounts are not supported on PPIO's legacy (v1) domain");
+  }
+  if (request.network) {
+    validate(*request.network);
+    if (!request.network->allow_public_traffic.value_or(true) && !secure) {
+      throw ServiceError(400,
+                         "You cannot create a sandbox without public access unless you enable secure envd access via "
+                         "'secure' flag.");
+    }
+  }
+  if (request.auto_resume.value_or(false) && !request.auto_pause_memory.value_or(true)) {
+    throw ServiceError(400, "autoResume cannot be combined with autoPauseMemory: false: a filesystem-only snapshot "
+                            "must be resumed explicitly");
+  }
+  if (!request.volume_mounts.empty()) {
+    // The fake serves no volumes API, so a team has no volumes to mount.
+    std::string message = "invalid mounts:";
+    for (std::size_t i = 0; i < request.volume_mounts.size(); ++i) {
+      message += "\n\t- volume mount #" + std::to_string(i) + ": volume '" + request.volume_mounts[i].name + "' not found";
+    }
+    throw ServiceError(400, message);
+  }
+}
+
+SandboxRecord Registry::create(const std::string& team, const CreateRequest& request) {
   int timeout = request.timeout.value_or(options_.default_timeout_seconds);
   check_timeout(timeout);
   if (options_.legacy_v1) {
@@ -104,36 +150,93 @@ SandboxRecord Registry::create(const std::string& team, const NewSandbox& reques
     const bool long_running = lr != request.metadata.end() && lr->second == "true";
     if (!long_running) timeout = std::min(timeout, kLegacyMaxSeconds);  // PPIO caps, it does not refuse
   }
+  const bool secure = request.secure.value_or(options_.secure_by_default);
 
   Session session(*this);
   expire_due_locked();
+  const TemplateInfo* tmpl = templates_.find(request.template_id);
+  const Snapshot* snapshot = tmpl == nullptr ? snapshots_.find(team, request.template_id) : nullptr;
+  if (tmpl == nullptr && snapshot == nullptr) throw ServiceError(404, "template '" + request.template_id + "' not found");
+  check_request(request, secure);
   check_concurrency_locked(team);
   SandboxRecord record;
-  record.team = team;
   record.env_vars = request.env_vars;
-  record.auto_pause = request.auto_pause.value_or(false);
+  auto& settings = record.settings;
+  settings.auto_pause = request.auto_pause.value_or(false);
+  settings.auto_resume = request.auto_resume.value_or(false);
+  settings.auto_pause_memory = request.auto_pause_memory.value_or(true);
+  settings.resume_timeout_seconds = std::clamp(timeout, kMinAutoResumeSeconds, std::max(kMinAutoResumeSeconds, options_.max_timeout_seconds));
+  settings.allow_internet_access = request.allow_internet_access;
+  settings.network = request.network;
   auto& info = record.info;
   info.sandbox_id = new_id_locked();
-  info.template_id = tmpl->template_id;
-  if (!tmpl->aliases.empty()) info.alias = tmpl->aliases.front();
+  if (tmpl != nullptr) {
+    info.template_id = tmpl->template_id;
+    if (!tmpl->aliases.empty()) info.alias = tmpl->aliases.front();
+    info.cpu_count = tmpl->cpu_count;
+    info.memory_mb = tmpl->memory_mb;
+    info.disk_size_mb = tmpl->disk_size_mb;
+  } else {
+    info.template_id = snapshot->template_id;
+    info.alias = snapshot->alias;
+    info.cpu_count = snapshot->cpu_count;
+    info.memory_mb = snapshot->memory_mb;
+    info.disk_size_mb = snapshot->disk_size_mb;
+  }
   info.client_id = options_.legacy_v1 ? random_hex(rng_, 8) : options_.client_id;
   info.started_at = clock_.now();
   info.end_at = info.started_at + std::chrono::seconds(timeout);
-  info.cpu_count = tmpl->cpu_count;
-  info.memory_mb = tmpl->memory_mb;
-  info.disk_size_mb = tmpl->disk_size_mb;
   info.state = SandboxState::running;
   info.envd_version = options_.envd_version;
   info.metadata = request.metadata;
   if (!options_.domain.empty()) info.domain = options_.domain;
-  if (request.secure.value_or(false)) info.envd_access_token = random_hex(rng_, 32);
+  if (secure) info.envd_access_token = random_hex(rng_, 32);
+  if (request.network && !request.network->allow_public_traffic.value_or(true)) {
+    settings.traffic_access_token = random_hex(rng_, 32);
+  }
+  if (snapshot != nullptr) {
+    copy_files_locked([&] {
+      if (storage_ != nullptr) storage_->restore_snapshot(snapshot->storage_key(), info.sandbox_id);
+    });
+  }
+  const std::string from = snapshot != nullptr ? "snapshot " + snapshot->snapshot_id() : "template " + info.template_id;
+  return insert_locked(team, std::move(record), "Sandbox created from " + from);
+}
 
-  record.logs.push_back({info.started_at, "info", "Sandbox created from template " + tmpl->template_id});
+SandboxRecord& Registry::insert_locked(const std::string& team, SandboxRecord record, const std::string& log_line) {
+  record.team = team;
+  const auto& info = record.info;
+  record.logs.push_back({info.started_at, "info", log_line});
+  record.running = {{info.started_at, std::nullopt}};
+  auto& usage = usage_[info.template_id];
+  ++usage.spawn_count;
+  usage.last_spawned_at = info.started_at;
   const std::string id = info.sandbox_id;
   order_by_team_[team].insert({info.started_at, id});
   deadlines_.insert({info.end_at, id});
   changed_locked(id, SandboxEvent::created);
   return sandboxes_[id] = std::move(record);
+}
+
+void Registry::copy_files_locked(const std::function<void()>& copy) {
+  try {
+    copy();
+  } catch (const std::runtime_error& e) {
+    throw ServiceError(500, std::string("Error copying the sandbox's files: ") + e.what());
+  }
+}
+
+void Registry::start_running_locked(SandboxRecord& record, Timestamp now, Timestamp end_at) {
+  record.info.state = SandboxState::running;
+  record.info.end_at = end_at;
+  deadlines_.insert({end_at, record.info.sandbox_id});
+  record.running.push_back({now, std::nullopt});
+}
+
+void Registry::stop_running_locked(SandboxRecord& record, Timestamp now) {
+  deadlines_.erase({record.info.end_at, record.info.sandbox_id});
+  record.info.state = SandboxState::paused;
+  if (!record.running.empty() && !record.running.back().until) record.running.back().until = now;
 }
 
 template <typename Read>
@@ -153,6 +256,13 @@ SandboxRecord Registry::get(const std::string& team, const std::string& sandbox_
 
 SandboxInfo Registry::info(const std::string& team, const std::string& sandbox_id) {
   return read_after_expiry([&] { return find_locked(team, sandbox_id).info; });
+}
+
+SandboxDetail Registry::detail(const std::string& team, const std::string& sandbox_id) {
+  return read_after_expiry([&] {
+    const auto& record = find_locked(team, sandbox_id);
+    return SandboxDetail{record.info, record.settings};
+  });
 }
 
 void Registry::kill(const std::string& team, const std::string& sandbox_id) {
@@ -209,8 +319,7 @@ void Registry::pause(const std::string& team, const std::string& sandbox_id) {
   expire_due_locked();
   auto& record = find_locked(team, sandbox_id);
   if (record.info.state == SandboxState::paused) throw ServiceError(409, "Sandbox " + sandbox_id + " is already paused");
-  deadlines_.erase({record.info.end_at, record.info.sandbox_id});
-  record.info.state = SandboxState::paused;
+  stop_running_locked(record, clock_.now());
   record.logs.push_back({clock_.now(), "info", "Sandbox paused"});
   changed_locked(record.info.sandbox_id, SandboxEvent::paused);
 }
@@ -223,11 +332,9 @@ SandboxRecord Registry::resume(const std::string& team, const std::string& sandb
   auto& record = find_locked(team, sandbox_id);
   if (record.info.state == SandboxState::running) throw ServiceError(409, "Sandbox " + sandbox_id + " is already running");
   check_concurrency_locked(team);
-  if (auto_pause) record.auto_pause = *auto_pause;
+  if (auto_pause) record.settings.auto_pause = *auto_pause;
   const auto now = clock_.now();
-  record.info.state = SandboxState::running;
-  record.info.end_at = now + std::chrono::seconds(timeout_seconds);
-  deadlines_.insert({record.info.end_at, record.info.sandbox_id});
+  start_running_locked(record, now, now + std::chrono::seconds(timeout_seconds));
   record.logs.push_back({now, "info", "Sandbox resumed"});
   changed_locked(record.info.sandbox_id, SandboxEvent::resumed);
   return record;
@@ -245,9 +352,7 @@ ConnectResult Registry::connect(const std::string& team, const std::string& sand
     return {record, false};
   }
   check_concurrency_locked(team);
-  record.info.state = SandboxState::running;
-  record.info.end_at = until;
-  deadlines_.insert({until, record.info.sandbox_id});
+  start_running_locked(record, now, until);
   record.logs.push_back({now, "info", "Sandbox resumed by connect"});
   changed_locked(record.info.sandbox_id, SandboxEvent::resumed);
   return {record, true};
@@ -259,6 +364,11 @@ void Registry::reset() {
   sandboxes_.clear();
   order_by_team_.clear();
   deadlines_.clear();
+  for (const auto& snapshot : snapshots_.all()) {
+    if (storage_ != nullptr) storage_->delete_snapshot(snapshot.storage_key());
+  }
+  snapshots_.clear();
+  usage_.clear();
 }
 
 std::vector<SandboxRecord> Registry::all() {
@@ -301,9 +411,19 @@ void Registry::set_observer(SandboxObserver observer) {
   observer_ = std::move(observer);
 }
 
+void Registry::set_storage(SandboxStorage* storage) {
+  Session session(*this);
+  storage_ = storage;
+}
+
 ListResult Registry::list(const std::string& team, const ListFilter& filter) {
   std::optional<OrderKey> after;
-  if (filter.cursor) after = decode_cursor(*filter.cursor);
+  if (filter.cursor) after = decode_cursor(*filter.cursor, filter.ascending);
+  std::optional<std::string> template_id;
+  if (filter.template_ref) {
+    const auto* t = templates_.find(*filter.template_ref);
+    template_id = t != nullptr ? t->template_id : *filter.template_ref;
+  }
 
   Session session(*this);
   expire_due_locked();
@@ -315,21 +435,29 @@ ListResult Registry::list(const std::string& team, const ListFilter& filter) {
   const bool wants_running =
       filter.states.empty() ||
       std::find(filter.states.begin(), filter.states.end(), SandboxState::running) != filter.states.end();
-  if (wants_running) result.total_running = running_count_locked(team, filter.metadata);
+  if (wants_running) result.total_running = running_count_locked(team, filter);
 
-  auto it = after ? order.upper_bound(*after) : order.begin();
-  const OrderKey* last = nullptr;
-  for (; it != order.end(); ++it) {
-    const auto& record = sandboxes_.at(it->id);
-    if (!matches(record, filter)) continue;
-    if (static_cast<int>(result.sandboxes.size()) == filter.limit) {
-      result.next_cursor = encode_cursor(*last);
-      break;
+  const auto page = [&](auto it, auto end) {
+    const OrderKey* last = nullptr;
+    for (; it != end; ++it) {
+      const auto& record = sandboxes_.at(it->id);
+      // Newest first: once one started too early, so did every later one.
+      if (!filter.ascending && filter.started_after && record.info.started_at < *filter.started_after) break;
+      if (!matches(record, filter, template_id)) continue;
+      if (static_cast<int>(result.sandboxes.size()) == filter.limit) {
+        result.next_cursor = encode_cursor(*last, filter.ascending);
+        break;
+      }
+      SandboxInfo info = record.info;
+      info.envd_access_token.reset();  // list items never carry tokens
+      result.sandboxes.push_back(std::move(info));
+      last = &*it;
     }
-    SandboxInfo info = record.info;
-    info.envd_access_token.reset();  // list items never carry tokens
-    result.sandboxes.push_back(std::move(info));
-    last = &*it;
+  };
+  if (filter.ascending) {
+    page(after ? std::make_reverse_iterator(order.lower_bound(*after)) : order.rbegin(), order.rend());
+  } else {
+    page(after ? order.upper_bound(*after) : order.begin(), order.end());
   }
   return result;
 }
@@ -339,17 +467,27 @@ void Registry::changed_locked(const std::string& sandbox_id, SandboxEvent event)
   pending_events_.emplace_back(sandbox_id, event);
 }
 
-int Registry::running_count_locked(const std::string& team, const Metadata& metadata) {
+int Registry::running_count_locked(const std::string& team, const ListFilter& filter) {
   // Counting is a scan, so it is cached until the registry next changes: paging
   // through N sandboxes then costs one scan, not one per page.
-  const std::string key = team + '\n' + nlohmann::json(metadata).dump();
+  const auto after_ns = filter.started_after ? filter.started_after->time_since_epoch().count() : 0;
+  const std::string key = team + '\n' + nlohmann::json(filter.metadata).dump() + '\n' +
+                          filter.template_ref.value_or("") + '\n' + std::to_string(after_ns);
   if (auto it = running_counts_.find(key); it != running_counts_.end() && it->second.first == generation_) {
     return it->second.second;
   }
   if (running_counts_.size() > 1024) running_counts_.clear();
-  const ListFilter running{.metadata = metadata, .states = {SandboxState::running}};
+  ListFilter running = filter;
+  running.states = {SandboxState::running};
+  std::optional<std::string> template_id;
+  if (filter.template_ref) {
+    const auto* t = templates_.find(*filter.template_ref);
+    template_id = t != nullptr ? t->template_id : *filter.template_ref;
+  }
   int count = 0;
-  for (const auto& key_in_order : order_by_team_.at(team)) count += matches(sandboxes_.at(key_in_order.id), running) ? 1 : 0;
+  for (const auto& key_in_order : order_by_team_.at(team)) {
+    count += matches(sandboxes_.at(key_in_order.id), running, template_id) ? 1 : 0;
+  }
   running_counts_[key] = {generation_, count};
   return count;
 }
@@ -403,9 +541,8 @@ void Registry::expire_due_locked() {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     const std::string id = deadlines_.begin()->second;
     auto& record = sandboxes_.at(id);
-    if (record.auto_pause) {
-      deadlines_.erase(deadlines_.begin());
-      record.info.state = SandboxState::paused;
+    if (record.settings.auto_pause) {
+      stop_running_locked(record, now);
       record.logs.push_back({now, "info", "Sandbox paused at its timeout"});
       changed_locked(id, SandboxEvent::paused);
     } else {
@@ -414,18 +551,22 @@ void Registry::expire_due_locked() {
   }
 }
 
-std::string Registry::encode_cursor(const OrderKey& key) {
+// "<start ns>__<id>", with "__asc" for an ascending listing (as E2B marks its cursors).
+std::string Registry::encode_cursor(const OrderKey& key, bool ascending) {
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(key.started_at.time_since_epoch()).count();
-  return ppio_sandbox::core::base64url_encode(std::to_string(ns) + "__" + key.id);
+  return ppio_sandbox::core::base64url_encode(std::to_string(ns) + "__" + key.id + (ascending ? "__asc" : ""));
 }
 
-Registry::OrderKey Registry::decode_cursor(const std::string& cursor) {
+Registry::OrderKey Registry::decode_cursor(const std::string& cursor, bool ascending) {
   std::string text;
   try {
     text = ppio_sandbox::core::base64url_decode(cursor);
   } catch (const std::invalid_argument&) {
     throw ServiceError(400, "invalid next token");
   }
+  const bool marked_ascending = text.ends_with("__asc");
+  if (marked_ascending != ascending) throw ServiceError(400, "invalid next token: it belongs to the other order");
+  if (marked_ascending) text.resize(text.size() - 5);
   const auto sep = text.find("__");
   std::int64_t ns = 0;
   if (sep == std::string::npos) throw ServiceError(400, "invalid next token");
@@ -435,6 +576,169 @@ Registry::OrderKey Registry::decode_cursor(const std::string& cursor) {
   }
   using Duration = Timestamp::duration;
   return {Timestamp(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(ns))), text.substr(sep + 2)};
+}
+
+std::optional<SandboxRecord> Registry::auto_resume(const std::string& sandbox_id) {
+  Session session(*this);
+  expire_due_locked();
+  SandboxRecord* record = nullptr;
+  try {
+    record = find_any_locked(sandbox_id);
+  } catch (const ServiceError&) {
+    return std::nullopt;  // a malformed id names no sandbox
+  }
+  if (record == nullptr) return std::nullopt;
+  if (record->info.state == SandboxState::running || !record->settings.auto_resume) return *record;
+  check_concurrency_locked(record->team);
+  const auto now = clock_.now();
+  start_running_locked(*record, now, now + std::chrono::seconds(record->settings.resume_timeout_seconds));
+  record->logs.push_back({now, "info", "Sandbox resumed by traffic (autoResume)"});
+  changed_locked(record->info.sandbox_id, SandboxEvent::resumed);
+  return *record;
+}
+
+Snapshot Registry::create_snapshot(const std::string& team, const std::string& sandbox_id,
+                                   const std::optional<std::string>& name) {
+  std::optional<SnapshotName> parsed;
+  if (name) parsed = parse_snapshot_name(*name);
+  if (parsed && parsed->ns && *parsed->ns != team) {
+    throw ServiceError(400, "Namespace '" + *parsed->ns + "' does not match the team's namespace '" + team + "'");
+  }
+  Session session(*this);
+  expire_due_locked();
+  SandboxRecord* record = find_any_locked(sandbox_id);
+  if (record == nullptr || record->team != team || record->info.state != SandboxState::running) {
+    throw ServiceError(404, "Sandbox '" + sandbox_id + "' not found or not running");
+  }
+  Snapshot snapshot;
+  if (parsed) {
+    snapshot.alias = parsed->alias;
+    snapshot.tag = parsed->tag.value_or("default");
+    // A name taken again gets a new build of the same template.
+    snapshot.template_id = snapshots_.template_of(team, parsed->alias).value_or("");
+  }
+  if (snapshot.template_id.empty()) snapshot.template_id = new_template_id_locked();
+  snapshot.team = team;
+  snapshot.source_sandbox = record->info.sandbox_id;
+  snapshot.created_at = clock_.now();
+  snapshot.base_template_id = record->info.template_id;
+  snapshot.cpu_count = record->info.cpu_count;
+  snapshot.memory_mb = record->info.memory_mb;
+  snapshot.disk_size_mb = record->info.disk_size_mb;
+  copy_files_locked([&] {
+    if (storage_ != nullptr) storage_->save_snapshot(record->info.sandbox_id, snapshot.storage_key());
+  });
+  snapshots_.put(snapshot);
+  record->logs.push_back({snapshot.created_at, "info", "Snapshot " + snapshot.snapshot_id() + " created"});
+  return snapshot;
+}
+
+SnapshotPage Registry::list_snapshots(const std::string& team, const SnapshotFilter& filter) {
+  std::optional<std::pair<std::int64_t, std::string>> after;
+  if (filter.cursor) {
+    const OrderKey key = decode_cursor(*filter.cursor, false);
+    after = {key.started_at.time_since_epoch().count(), key.id};
+  }
+  std::shared_lock lock(mutex_);
+  SnapshotPage page;
+  const Snapshot* last = nullptr;
+  const auto all = snapshots_.list(team, filter.sandbox_id, filter.name);
+  for (const auto& snapshot : all) {
+    const std::pair<std::int64_t, std::string> key{snapshot.created_at.time_since_epoch().count(), snapshot.snapshot_id()};
+    // Newest first, then by id: skip up to and including the cursor's snapshot.
+    if (after && (key.first > after->first || (key.first == after->first && key.second <= after->second))) continue;
+    if (static_cast<int>(page.snapshots.size()) == filter.limit) {
+      page.next_cursor = encode_cursor({last->created_at, last->snapshot_id()}, false);
+      break;
+    }
+    page.snapshots.push_back(snapshot);
+    last = &snapshot;
+  }
+  return page;
+}
+
+void Registry::delete_template(const std::string& team, const std::string& reference) {
+  Session session(*this);
+  const auto doomed = snapshots_.matching(team, reference);
+  if (doomed.empty()) {
+    if (templates_.find(reference) != nullptr) {
+      throw ServiceError(403, "You don't have access to template '" + reference + "'");
+    }
+    throw ServiceError(404, "Template '" + reference + "' not found");
+  }
+  for (const auto& snapshot : doomed) {
+    copy_files_locked([&] {
+      if (storage_ != nullptr) storage_->delete_snapshot(snapshot.storage_key());
+    });
+    snapshots_.remove(snapshot);
+  }
+}
+
+std::vector<ForkOutcome> Registry::fork(const std::string& team, const std::string& sandbox_id, int timeout_seconds,
+                                        int count) {
+  if (count < 1 || count > kMaxForks) throw ServiceError(400, "count must be between 1 and 100");
+  check_timeout(timeout_seconds);
+  Session session(*this);
+  expire_due_locked();
+  const SandboxRecord* found = find_any_locked(sandbox_id);
+  if (found == nullptr || found->team != team) throw ServiceError(404, not_found(sandbox_id));
+  if (found->info.state != SandboxState::running) {
+    throw ServiceError(409, "Sandbox '" + sandbox_id + "' cannot be forked while in 'paused' state");
+  }
+  const SandboxRecord source = *found;  // inserting forks may move the original
+  std::vector<ForkOutcome> outcomes;
+  for (int i = 0; i < count; ++i) {
+    try {
+      check_concurrency_locked(team);
+      SandboxRecord record;
+      record.env_vars = source.env_vars;
+      record.settings = source.settings;
+      if (record.settings.traffic_access_token) record.settings.traffic_access_token = random_hex(rng_, 32);
+      auto& info = record.info;
+      info = source.info;
+      info.sandbox_id = new_id_locked();
+      if (options_.legacy_v1) info.client_id = random_hex(rng_, 8);
+      info.started_at = clock_.now();
+      info.end_at = info.started_at + std::chrono::seconds(timeout_seconds);
+      info.state = SandboxState::running;
+      if (source.info.envd_access_token) info.envd_access_token = random_hex(rng_, 32);
+      copy_files_locked([&] {
+        if (storage_ != nullptr) storage_->copy_sandbox(source.info.sandbox_id, info.sandbox_id);
+      });
+      outcomes.push_back({insert_locked(team, std::move(record), "Sandbox forked from " + source.info.sandbox_id),
+                          std::nullopt});
+    } catch (const ServiceError& e) {
+      outcomes.push_back({std::nullopt, e});
+    }
+  }
+  return outcomes;
+}
+
+void Registry::update_network(const std::string& team, const std::string& sandbox_id, const NetworkUpdate& update) {
+  validate(update);
+  Session session(*this);
+  expire_due_locked();
+  auto& record = find_locked(team, sandbox_id);
+  if (record.info.state != SandboxState::running) {
+    throw ServiceError(409, "Sandbox '" + sandbox_id + "' is paused; its network can be updated while it runs");
+  }
+  record.settings.network = apply(record.settings.network.value_or(NetworkConfig{}), update);
+  record.settings.allow_internet_access = update.allow_internet_access;
+  record.logs.push_back({clock_.now(), "info", "Sandbox network updated"});
+}
+
+MetricSamples Registry::metric_samples(const std::string& team, const std::string& sandbox_id,
+                                       std::optional<Timestamp> from, std::optional<Timestamp> to) {
+  return read_after_expiry([&] {
+    const auto& record = find_locked(team, sandbox_id);
+    return MetricSamples{record.info, metric_times(record.info.started_at, record.running, clock_.now(), from, to)};
+  });
+}
+
+TemplateUsage Registry::template_usage(const std::string& template_id) const {
+  std::shared_lock lock(mutex_);
+  auto it = usage_.find(template_id);
+  return it == usage_.end() ? TemplateUsage{} : it->second;
 }
 
 }  // namespace ppio_mock::state

@@ -164,3 +164,115 @@ test('setTimeout, kill, and a killed sandbox raises the SDK error', async () => 
   })
   await assert.rejects(sbx.getInfo(), (err) => err instanceof SandboxNotFoundError)
 })
+
+test('Sandbox.connect (POST /v2/sandboxes/{id}/connect): running, paused, setTimeout via connect', async () => {
+  const sbx = await newSandbox({ timeoutMs: 120_000 })
+  assert.ok(sbx.envdAccessToken, 'e2b 2.51 omits `secure`; the modern domain secures the sandbox anyway')
+  await sbx.files.write('/home/user/kept.txt', 'kept')
+  const endAt = async () => (await sbx.getInfo()).endAt.getTime()
+  const created120 = await endAt()
+
+  const same = await Sandbox.connect(sbx.sandboxId) // no timeout: the service's 300 s
+  assert.equal(same.sandboxId, sbx.sandboxId)
+  const after300 = await endAt()
+  assert.ok(after300 > created120, 'connect without a timeout extends to 300 s')
+  await Sandbox.connect(sbx.sandboxId, { timeoutMs: 900_000 })
+  const after900 = await endAt()
+  assert.ok(after900 > after300)
+  await sbx.connect({ timeoutMs: 60_000 })
+  assert.equal(await endAt(), after900, 'connect never shortens')
+  await same.setTimeout(60_000)
+  assert.ok((await endAt()) < after900, 'setTimeout on the connected handle shortens')
+
+  assert.equal(await sbx.pause(), true)
+  assert.equal((await sbx.getInfo()).state, 'paused')
+  const resumed = await Sandbox.connect(sbx.sandboxId)
+  assert.equal((await resumed.getInfo()).state, 'running')
+  assert.equal(await resumed.files.read('/home/user/kept.txt'), 'kept')
+  await assert.rejects(Sandbox.connect('inosuchsandbox000000'), (err) => err instanceof SandboxNotFoundError)
+})
+
+test('Sandbox.list with order, template and startedAfter', async () => {
+  const listLabel = `list-${process.pid}`
+  const meta = { suite: 'external', run: runLabel, list: listLabel }
+  const first = await newSandbox({ metadata: meta })
+  const second = await Sandbox.create('code-interpreter-v1', { metadata: meta, timeoutMs: 300_000 })
+  created.push(second)
+  const ids = async (opts) => (await Sandbox.list(opts).nextItems()).map((s) => s.sandboxId)
+  assert.deepEqual(await ids({ query: { metadata: { list: listLabel } }, order: 'asc' }), [first.sandboxId, second.sandboxId])
+  assert.deepEqual(await ids({ query: { metadata: { list: listLabel } }, order: 'desc' }), [second.sandboxId, first.sandboxId])
+  assert.deepEqual(await ids({ query: { metadata: { list: listLabel }, template: 'code-interpreter-v1' } }), [second.sandboxId])
+  assert.deepEqual(await ids({ query: { metadata: { list: listLabel }, template: 'base' } }), [first.sandboxId])
+  const secondStart = (await second.getInfo()).startedAt
+  const after = await ids({ query: { metadata: { list: listLabel }, startedAfter: secondStart } })
+  assert.ok(after.includes(second.sandboxId) && after.length <= 2, `${after}`)
+})
+
+test('snapshots: createSnapshot, listSnapshots, a sandbox from it sees its file, deleteSnapshot', async () => {
+  const sbx = await newSandbox()
+  await sbx.files.write('/home/user/snap.txt', 'in the snapshot')
+  const name = `snap-${process.pid}`
+  const snapshot = await sbx.createSnapshot({ name })
+  assert.ok(snapshot.snapshotId.endsWith(`/${name}:default`), snapshot.snapshotId)
+  assert.deepEqual(snapshot.names, [snapshot.snapshotId])
+  await sbx.files.write('/home/user/snap.txt', 'written after the snapshot')
+
+  const listed = await Sandbox.listSnapshots({ sandboxId: sbx.sandboxId }).nextItems()
+  assert.deepEqual(listed.map((s) => s.snapshotId), [snapshot.snapshotId])
+
+  const child = await Sandbox.create(snapshot.snapshotId, { timeoutMs: 300_000 })
+  created.push(child)
+  assert.equal(await child.files.read('/home/user/snap.txt'), 'in the snapshot')
+  assert.equal(await sbx.files.read('/home/user/snap.txt'), 'written after the snapshot')
+
+  assert.equal(await Sandbox.deleteSnapshot(snapshot.snapshotId), true)
+  assert.equal(await Sandbox.deleteSnapshot(snapshot.snapshotId), false, 'gone already')
+  assert.deepEqual(await Sandbox.listSnapshots({ sandboxId: sbx.sandboxId }).nextItems(), [])
+  await assert.rejects(Sandbox.create(snapshot.snapshotId), (err) => err instanceof SandboxError)
+})
+
+test('fork: each fork starts with the source files and goes its own way', async () => {
+  const sbx = await newSandbox()
+  await sbx.files.write('/home/user/state.txt', 'state before fork')
+  const forks = await sbx.fork({ count: 2, timeoutMs: 60_000 })
+  assert.equal(forks.length, 2)
+  for (const fork of forks) {
+    assert.ok(fork instanceof Sandbox, `got ${fork}`)
+    created.push(fork)
+    assert.notEqual(fork.sandboxId, sbx.sandboxId)
+    assert.equal(await fork.isRunning(), true)
+    assert.equal(await fork.files.read('/home/user/state.txt'), 'state before fork')
+    await fork.files.write('/home/user/state.txt', 'modified in fork')
+  }
+  assert.equal(await sbx.files.read('/home/user/state.txt'), 'state before fork')
+  assert.equal(await sbx.isRunning(), true)
+  await assert.rejects(Sandbox.fork('inosuchsandbox000000'), (err) => err instanceof SandboxNotFoundError)
+})
+
+test('getMetrics with a time window', async () => {
+  const sbx = await newSandbox()
+  const startedAt = (await sbx.getInfo()).startedAt.getTime()
+  const all = await sbx.getMetrics()
+  assert.ok(all.length >= 1, 'a sample at the start')
+  assert.ok(all.every((m) => m.memTotal > 0 && m.cpuCount > 0))
+  const window = await sbx.getMetrics({ start: new Date(startedAt - 1000), end: new Date(startedAt + 1000) })
+  assert.equal(window.length, 1)
+  const before = await sbx.getMetrics({ start: new Date(startedAt - 3_600_000), end: new Date(startedAt - 60_000) })
+  assert.deepEqual(before, [], 'no samples before the sandbox existed')
+})
+
+test('network: rules on create are reported, updateNetwork replaces them, private traffic gets a token', async () => {
+  const sbx = await newSandbox({ network: { allowOut: ['example.com'], denyOut: ['0.0.0.0/0'] } })
+  let network = (await sbx.getInfo()).network
+  assert.deepEqual(network.allowOut, ['example.com'])
+  assert.deepEqual(network.denyOut, ['0.0.0.0/0'])
+  await sbx.updateNetwork({ denyOut: ['10.0.0.0/8'] })
+  network = (await sbx.getInfo()).network
+  assert.equal(network.allowOut, undefined, 'an omitted field clears')
+  assert.deepEqual(network.denyOut, ['10.0.0.0/8'])
+  await assert.rejects(sbx.updateNetwork({ denyOut: ['example.com'] }), (err) => err instanceof SandboxError)
+
+  const secured = await newSandbox({ network: { allowPublicTraffic: false } })
+  assert.ok(secured.trafficAccessToken, 'a sandbox without public traffic gets a traffic access token')
+  assert.equal((await secured.getInfo()).network.allowPublicTraffic, false)
+})

@@ -22,12 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ppio_mock::ServerConfig server_config() {
-  ppio_mock::ServerConfig config;
-  config.http_threads = 256;  // the async test keeps 200 streams and connections busy at once
-  return config;
-}
-
 std::string random_bytes(std::size_t size, std::uint32_t seed) {
   std::mt19937 rng(seed);
   std::string out(size, '\0');
@@ -87,7 +81,7 @@ class SdkCommandsAndFiles : public ::testing::Test {
 
   std::size_t journal_size() { return server_.journal().query({.limit = 100000}).size(); }
 
-  ppio_mock::Server server_{server_config()};
+  ppio_mock::Server server_;
   std::unique_ptr<prime::SandboxClient> client_;
   fs::path dir_;
 };

@@ -83,6 +83,7 @@ HttpResponse ControlPlaneClient::call(const std::string& method, const std::stri
   request.method = method;
   request.url = config_.effective_api_url() + target;
   request.headers = {{"X-API-Key", config_.api_key}, {"User-Agent", config_.user_agent}};
+  request.idempotent = idempotency == Idempotency::idempotent;
   if (!body.empty()) {
     request.body = body;
     request.content_type = "application/json";

@@ -92,6 +92,8 @@ HttpRequest connect_unary_request(const ConnectionConfig& config, const EnvdTarg
   request.headers.emplace_back("Connect-Timeout-Ms", timeout_header(timeout));
   request.content_type = "application/json";
   request.body = message.dump();
+  // Reads may be sent twice; anything that changes the sandbox may not.
+  request.idempotent = method == "Stat" || method == "ListDir" || method == "List";
   return request;
 }
 

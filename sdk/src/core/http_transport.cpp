@@ -52,13 +52,40 @@ HttpResponse HttpTransport::send_streaming(const HttpRequest& request, const Str
   return response;
 }
 
+bool HttpRequest::may_repeat() const {
+  if (idempotent) return *idempotent;
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
+
+// How one try of an exchange went, on one connection.
+struct Attempt {
+  bool ok = false;
+  httplib::Error error = httplib::Error::Success;
+  bool deadline_hit = false;
+  bool aborted = false;
+  bool head_seen = false;
+  bool body_seen = false;
+  SteadyClock::time_point last_progress = SteadyClock::now();  // the last byte sent or received
+  std::exception_ptr handler_error;  // thrown by a caller's handler; rethrown after the exchange
+  httplib::Response res;
+  HttpResponse out;
+
+  // The connection broke before any byte of an answer: a server that had
+  // closed it as idle, most likely, so the request may never have been read.
+  bool lost_before_answer() const {
+    return !ok && !aborted && !handler_error && !deadline_hit && !head_seen && !body_seen && res.status == -1 &&
+           (error == httplib::Error::Read || error == httplib::Error::Write);
+  }
+};
 
 class HttplibTransport final : public HttpTransport {
  public:
-  explicit HttplibTransport(TransportOptions options) : options_(std::move(options)) {}
+  explicit HttplibTransport(TransportOptions options)
+      : options_(std::move(options)), pool_clock_(options_.pool_clock ? options_.pool_clock : steady_clock()) {}
 
   HttpResponse send(const HttpRequest& request) override { return exchange(request, nullptr); }
 
@@ -69,30 +96,56 @@ class HttplibTransport final : public HttpTransport {
  private:
   HttpResponse exchange(const HttpRequest& request, const StreamHandlers* handlers) {
     const Url url = parse_url(request.url);
-    auto client = checkout(url);
-    const auto deadline = Clock::now() + request.timeout;
-    set_timeouts(*client, request.timeout);
+    const auto started = SteadyClock::now();
+    const bool whole = request.timeout_scope == HttpRequest::TimeoutScope::whole_exchange;
+    const auto deadline = whole ? started + request.timeout : SteadyClock::time_point::max();
+    const bool repeatable = request.may_repeat() && (handlers == nullptr || !handlers->upload.read);
+    auto [client, reused] = checkout(url, request.may_repeat());
+    Attempt attempt = send_once(*client, request, handlers, deadline);
+    if (reused && repeatable && attempt.lost_before_answer()) {
+      client = new_client(url);  // the pool's other connections are as old: a fresh one
+      attempt = send_once(*client, request, handlers, deadline);
+    }
+    if (attempt.handler_error) std::rethrow_exception(attempt.handler_error);
+    if (!attempt.ok && !attempt.aborted) {
+      // A phase that waited its whole timeout broke the exchange: a timeout, not a lost connection.
+      const auto now = SteadyClock::now();
+      const bool out_of_time = attempt.deadline_hit || (whole && now - started >= request.timeout) ||
+                               (!whole && now - attempt.last_progress >= request.timeout);
+      throw to_transport_error(attempt.error, out_of_time, url);
+    }
+    // A client whose exchange did not finish may hold a half-read socket; it
+    // is dropped rather than returned to the pool.
+    if (attempt.ok && !attempt.aborted) checkin(url, std::move(client));
+    HttpResponse& out = attempt.out;
+    out.status = attempt.res.status;
+    for (const auto& [key, value] : attempt.res.headers) out.headers.emplace_back(key, value);
+    // cpp-httplib skips its response handler for answers without a body (204).
+    if (attempt.ok && !attempt.head_seen && handlers != nullptr && handlers->on_head) {
+      HttpResponse head{out.status, out.headers, {}, false};
+      if (!handlers->on_head(head)) attempt.aborted = true;
+    }
+    out.aborted = attempt.aborted;
+    return std::move(out);
+  }
 
+  Attempt send_once(httplib::Client& client, const HttpRequest& request, const StreamHandlers* handlers,
+                    SteadyClock::time_point deadline) {
+    set_timeouts(client, request);
+    Attempt a;
     httplib::Request req;
     req.method = request.method;
-    req.path = url.target;
+    req.path = parse_url(request.url).target;
     for (const auto& [key, value] : request.headers) req.headers.emplace(key, value);
     if (!request.content_type.empty()) req.headers.emplace("Content-Type", request.content_type);
-
-    HttpResponse out;
-    bool deadline_hit = false;
-    bool aborted = false;
-    bool head_seen = false;
-    std::exception_ptr handler_error;  // thrown by a caller's handler; rethrown after the exchange
-    httplib::Response res;
 
     const BodySource* upload = handlers != nullptr && handlers->upload.read ? &handlers->upload : nullptr;
     if (upload != nullptr) {
       // Streamed in blocks from the caller's source, with an exact Content-Length.
       req.content_length_ = static_cast<std::size_t>(upload->length);
-      req.content_provider_ = [&, upload](std::size_t, std::size_t length, httplib::DataSink& sink) {
-        if (Clock::now() > deadline) {
-          deadline_hit = true;
+      req.content_provider_ = [&a, upload, deadline](std::size_t, std::size_t length, httplib::DataSink& sink) {
+        if (SteadyClock::now() > deadline) {
+          a.deadline_hit = true;
           return false;
         }
         char buffer[65536];
@@ -100,11 +153,12 @@ class HttplibTransport final : public HttpTransport {
         try {
           n = upload->read(buffer, std::min(length, sizeof buffer));
         } catch (...) {
-          handler_error = std::current_exception();
+          a.handler_error = std::current_exception();
           return false;
         }
         if (n == 0) return false;  // the source ended early: Canceled
         sink.write(buffer, n);      // a failed write ends the exchange as Error::Write
+        a.last_progress = SteadyClock::now();
         return true;
       };
     } else {
@@ -112,79 +166,70 @@ class HttplibTransport final : public HttpTransport {
     }
 
     if (handlers != nullptr && handlers->on_head) {
-      req.response_handler = [&](const httplib::Response& head) {
-        head_seen = true;
+      req.response_handler = [&a, handlers](const httplib::Response& head) {
+        a.head_seen = true;
+        a.last_progress = SteadyClock::now();
         HttpResponse view;
         view.status = head.status;
         for (const auto& [key, value] : head.headers) view.headers.emplace_back(key, value);
         try {
           if (handlers->on_head(view)) return true;
         } catch (...) {
-          handler_error = std::current_exception();
+          a.handler_error = std::current_exception();
           return false;
         }
-        aborted = true;
+        a.aborted = true;
         return false;
       };
     }
 
-    // Read timeouts only bound each recv; this bounds the whole exchange.
-    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-      if (Clock::now() > deadline) {
-        deadline_hit = true;
+    // Read timeouts only bound each recv; the deadline bounds the whole exchange.
+    req.content_receiver = [&a, handlers, deadline](const char* data, size_t n, uint64_t, uint64_t) {
+      a.body_seen = true;
+      a.last_progress = SteadyClock::now();
+      if (SteadyClock::now() > deadline) {
+        a.deadline_hit = true;
         return false;
       }
       // res.status is known by now: the status line and headers come first.
-      if (handlers != nullptr && handlers->on_body && res.status >= 200 && res.status < 300) {
+      if (handlers != nullptr && handlers->on_body && a.res.status >= 200 && a.res.status < 300) {
         try {
           if (handlers->on_body(std::string_view(data, n))) return true;
         } catch (...) {
-          handler_error = std::current_exception();
+          a.handler_error = std::current_exception();
           return false;
         }
-        aborted = true;
+        a.aborted = true;
         return false;
       }
-      out.body.append(data, n);
+      a.out.body.append(data, n);
       return true;
     };
 
-    httplib::Error error = httplib::Error::Success;
-    const auto started = Clock::now();
-    const bool ok = client->send(req, res, error);
-    // A client whose exchange did not finish may hold a half-read socket; it
-    // is dropped rather than returned to the pool.
-    if (handler_error) std::rethrow_exception(handler_error);
-    if (!ok && !aborted) {
-      throw to_transport_error(error, deadline_hit || Clock::now() - started >= request.timeout, url);
-    }
-    if (ok && !aborted) checkin(url, std::move(client));
-    out.status = res.status;
-    for (const auto& [key, value] : res.headers) out.headers.emplace_back(key, value);
-    // cpp-httplib skips its response handler for answers without a body (204).
-    if (ok && !head_seen && handlers != nullptr && handlers->on_head) {
-      HttpResponse head{out.status, out.headers, {}, false};
-      if (!handlers->on_head(head)) aborted = true;
-    }
-    out.aborted = aborted;
-    return out;
+    a.ok = client.send(req, a.res, a.error);
+    return a;
   }
 
-  std::unique_ptr<httplib::Client> checkout(const Url& url) {
-    const std::string origin = url.origin();
+  // A pooled client for the origin, or a new one; `.second` tells which. What
+  // has idled too long is closed, oldest first; a request that may not be
+  // repeated takes only a connection that idled briefly.
+  std::pair<std::unique_ptr<httplib::Client>, bool> checkout(const Url& url, bool repeatable) {
     {
       std::lock_guard lock(mutex_);
-      auto& idle = idle_[origin];
-      const auto now = Clock::now();
-      // The freshest first; what has idled too long is closed, oldest first.
+      auto& idle = idle_[url.origin()];
+      const auto now = pool_clock_->now();
       while (!idle.empty() && now - idle.front().since > options_.max_idle_time) idle.erase(idle.begin());
-      if (!idle.empty()) {
-        auto client = std::move(idle.back().client);
+      if (!idle.empty() && (repeatable || now - idle.back().since <= options_.max_idle_time_unrepeatable)) {
+        auto client = std::move(idle.back().client);  // the freshest
         idle.pop_back();
-        return client;
+        return {std::move(client), true};
       }
     }
-    auto client = std::make_unique<httplib::Client>(origin);
+    return {new_client(url), false};
+  }
+
+  std::unique_ptr<httplib::Client> new_client(const Url& url) const {
+    auto client = std::make_unique<httplib::Client>(url.origin());
     client->set_keep_alive(true);
     client->set_tcp_nodelay(true);  // without it each keep-alive request stalls ~40 ms
     client->set_url_encode(false);  // targets arrive already encoded
@@ -217,12 +262,16 @@ class HttplibTransport final : public HttpTransport {
   void checkin(const Url& url, std::unique_ptr<httplib::Client> client) {
     std::lock_guard lock(mutex_);
     auto& idle = idle_[url.origin()];
-    if (idle.size() < options_.max_idle_per_host) idle.push_back({std::move(client), Clock::now()});
+    if (idle.size() < options_.max_idle_per_host) idle.push_back({std::move(client), pool_clock_->now()});
   }
 
-  static void set_timeouts(httplib::Client& client, std::chrono::milliseconds timeout) {
-    client.set_read_timeout(timeout);
-    client.set_write_timeout(timeout);
+  // Each recv and send waits at most the request's timeout; so does connecting, per phase.
+  void set_timeouts(httplib::Client& client, const HttpRequest& request) const {
+    client.set_read_timeout(request.timeout);
+    client.set_write_timeout(request.timeout);
+    const bool per_phase = request.timeout_scope == HttpRequest::TimeoutScope::each_phase;
+    client.set_connection_timeout(per_phase ? std::min(options_.connect_timeout, request.timeout)
+                                            : options_.connect_timeout);
   }
 
   static TransportError to_transport_error(httplib::Error error, bool timed_out, const Url& url) {
@@ -247,6 +296,7 @@ class HttplibTransport final : public HttpTransport {
   }
 
   TransportOptions options_;
+  std::shared_ptr<Clock> pool_clock_;
   std::mutex mutex_;
   struct Idle {
     std::unique_ptr<httplib::Client> client;

@@ -84,6 +84,7 @@ FileUploadResponse SandboxClient::upload(const std::string& sandbox_id, const st
                                auto request = core::envd_request(config, target, "POST",
                                                                  core::files_path(file_path, std::nullopt),
                                                                  seconds(timeout));
+                               request.timeout_scope = core::HttpRequest::TimeoutScope::each_phase;  // as Prime's httpx timeouts
                                request.content_type = body.content_type;
                                url = request.url;
                                return client_.transport()->send_streaming(request, {.upload = body.source});
@@ -149,6 +150,7 @@ void SandboxClient::download_file(const std::string& sandbox_id, const std::stri
         sandbox_id, std::nullopt, {.idempotent = true, .waits = kReadWaits}, [&](const core::EnvdTarget& target) {
           auto request = core::envd_request(config, target, "GET", core::files_path(file_path, std::nullopt),
                                             seconds(timeout));
+          request.timeout_scope = core::HttpRequest::TimeoutScope::each_phase;  // as Prime's httpx timeouts
           url = request.url;
           core::StreamHandlers handlers;
           handlers.on_head = [&](const core::HttpResponse& head) {
@@ -277,6 +279,7 @@ ReadFileResponse SandboxClient::read_file(const std::string& sandbox_id, const s
       response = envd_exchange(sandbox_id, std::nullopt, retry, [&](const core::EnvdTarget& target) {
         auto request = core::envd_request(config, target, "GET", core::files_path(file_path, std::nullopt),
                                           seconds(timeout));
+        request.timeout_scope = core::HttpRequest::TimeoutScope::each_phase;  // as Prime's httpx timeouts
         request.headers.emplace_back("Range", "bytes=" + std::to_string(start) + "-" +
                                                   std::to_string(start + length - 1));
         url = request.url;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,15 +50,17 @@ class EnvdTest : public ::testing::Test {
     auto res = api_->Post("/sandboxes", body.dump(), "application/json");
     EXPECT_TRUE(res && res->status == 201);
     const auto j = json::parse(res->body);
-    if (j.contains("envdAccessToken")) token_ = j["envdAccessToken"];
-    return j["sandboxID"];
+    const std::string id = j["sandboxID"];
+    if (j.contains("envdAccessToken")) tokens_[id] = j["envdAccessToken"];
+    return id;
   }
 
-  // A client whose requests carry E2b-Sandbox-Id (and the token when set).
+  // A client whose requests carry E2b-Sandbox-Id (and that sandbox's token when it has one).
   std::unique_ptr<httplib::Client> envd(const std::string& id = "") const {
     auto client = std::make_unique<httplib::Client>(server_.url());
-    httplib::Headers headers{{"E2b-Sandbox-Id", id.empty() ? id_ : id}, {"E2b-Sandbox-Port", "49983"}};
-    if (!token_.empty()) headers.emplace("X-Access-Token", token_);
+    const std::string& sandbox = id.empty() ? id_ : id;
+    httplib::Headers headers{{"E2b-Sandbox-Id", sandbox}, {"E2b-Sandbox-Port", "49983"}};
+    if (auto token = tokens_.find(sandbox); token != tokens_.end()) headers.emplace("X-Access-Token", token->second);
     client->set_default_headers(headers);
     client->set_read_timeout(60, 0);
     return client;
@@ -132,7 +135,7 @@ class EnvdTest : public ::testing::Test {
   ppio_mock::Server server_;
   std::unique_ptr<httplib::Client> api_;
   std::string id_;
-  std::string token_;
+  std::map<std::string, std::string> tokens_;
 };
 
 }  // namespace envd_test

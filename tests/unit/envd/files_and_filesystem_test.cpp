@@ -27,7 +27,7 @@ TEST_F(Files, HealthIs204ForEnvdTrafficAnd200ForTheControlPlane) {
   EXPECT_EQ(res->status, 204);
 }
 
-TEST_F(Files, UnknownKilledAndPausedSandboxesGetTheEdge502) {
+TEST_F(Files, UnknownAndKilledSandboxesGetTheEdge502AndPausedOnesItsPaused409) {
   const auto expect_502 = [](const httplib::Result& res, const std::string& id) {
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 502);
@@ -38,7 +38,15 @@ TEST_F(Files, UnknownKilledAndPausedSandboxesGetTheEdge502) {
   expect_502(envd("nosuchsandbox")->Get("/files?path=/etc/x"), "nosuchsandbox");
   expect_502(rpc("filesystem.Filesystem/Stat", json{{"path", "/"}}, "nosuchsandbox"), "nosuchsandbox");
   ASSERT_EQ(api_->Post("/sandboxes/" + id_ + "/pause", "", "application/json")->status, 204);
-  expect_502(envd()->Get("/health"), id_);
+  // E2B's proxy: a paused sandbox without autoResume is not resumed by traffic.
+  const auto expect_paused = [this](const httplib::Result& res) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 409);
+    EXPECT_EQ(json::parse(res->body),
+              (json{{"sandboxId", id_}, {"message", "The sandbox is paused"}, {"code", 409}, {"canAutoResume", false}}));
+  };
+  expect_paused(envd()->Get("/health"));
+  expect_paused(rpc("filesystem.Filesystem/Stat", json{{"path", "/"}}));
   ASSERT_EQ(api_->Post("/sandboxes/" + id_ + "/connect", R"({"timeout": 60})", "application/json")->status, 201);
   EXPECT_EQ(envd()->Get("/health")->status, 204);
   ASSERT_EQ(api_->Delete("/sandboxes/" + id_)->status, 204);
@@ -192,7 +200,7 @@ class SecureFiles : public EnvdTest {
 };
 
 TEST_F(SecureFiles, TheAccessTokenIsEnforcedExceptOnHealthAndFiles) {
-  ASSERT_FALSE(token_.empty());
+  ASSERT_EQ(tokens_.count(secure_id_), 1u);
   httplib::Client plain(server_.url());
   const httplib::Headers no_token{{"E2b-Sandbox-Id", secure_id_}};
   auto res = plain.Post("/filesystem.Filesystem/Stat", no_token, R"({"path":"/"})", "application/json");

@@ -16,11 +16,11 @@ class HttpFaults : public ::testing::Test {
   void SetUp() override {
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       decision_ = engine_.decide({.method = req.method, .path = req.path});
-      return faults::apply_before_routing(decision_, req, res) ? httplib::Server::HandlerResponse::Handled
+      return faults::apply_before_routing(decision_, res) ? httplib::Server::HandlerResponse::Handled
                                                               : httplib::Server::HandlerResponse::Unhandled;
     });
-    server_.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
-      faults::apply_to_body(decision_, res);
+    server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      faults::apply_after_routing(decision_, req, res);
     });
     server_.Get("/body", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(64 * 1024, 'x'), "text/plain");

@@ -75,6 +75,8 @@ TEST_F(Admin, StateDumpShowsEverySandboxWithItsTeamAndResetClearsIt) {
   ASSERT_EQ(dump["sandboxes"].size(), 1u);
   EXPECT_EQ(dump["sandboxes"][0]["sandboxID"], id);
   EXPECT_EQ(dump["sandboxes"][0]["team"], ppio_mock::kDefaultTeam);
+  EXPECT_EQ(dump["sandboxes"][0]["autoPauseMemory"], true) << "accepted on create, reported here";
+  EXPECT_EQ(dump["sandboxes"][0]["autoResume"], false);
   EXPECT_FALSE(dump["templates"].empty());
 
   EXPECT_EQ(admin_->Post("/_mock/reset")->status, 204);

@@ -40,7 +40,8 @@ TEST_F(Routes, CreateAnswers201WithTheSandboxShape) {
     EXPECT_TRUE(body.contains(field)) << field;
   }
   EXPECT_EQ(body["alias"], "base");
-  EXPECT_FALSE(body.contains("envdAccessToken"));
+  EXPECT_TRUE(body["envdAccessToken"].is_string()) << "secure by default, as the modern service is";
+  EXPECT_FALSE(json::parse(create(R"({"templateID": "base", "secure": false})")->body).contains("envdAccessToken"));
 }
 
 TEST(RoutesWithDomain, CreateAndGetReportTheConfiguredDomain) {

@@ -29,6 +29,10 @@ const std::vector<Route> kSandboxRoutes{
     {"GET", "/sandboxes/{id}/logs", ""},
     {"GET", "/v2/sandboxes/{id}/logs", ""},
     {"GET", "/sandboxes/{id}/metrics", ""},
+    {"POST", "/v2/sandboxes/{id}/connect", R"({"timeout": 30})"},
+    {"POST", "/sandboxes/{id}/snapshots", "{}"},
+    {"POST", "/sandboxes/{id}/fork", "{}"},
+    {"PUT", "/sandboxes/{id}/network", "{}"},
 };
 
 const std::vector<Route> kOtherRoutes{
@@ -37,6 +41,9 @@ const std::vector<Route> kOtherRoutes{
     {"GET", "/v2/sandboxes", ""},
     {"GET", "/templates", ""},
     {"GET", "/templates/aliases/base", ""},
+    {"POST", "/v2/sandboxes", R"({"templateID": "base"})"},
+    {"GET", "/snapshots", ""},
+    {"DELETE", "/templates/some-snapshot", ""},
 };
 
 class RouteErrors : public ::testing::Test {
@@ -50,6 +57,7 @@ class RouteErrors : public ::testing::Test {
     if (auto at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, id);
     if (route.method == "GET") return http.Get(path);
     if (route.method == "DELETE") return http.Delete(path);
+    if (route.method == "PUT") return http.Put(path, route.body, "application/json");
     return http.Post(path, route.body, "application/json");
   }
 
@@ -74,6 +82,22 @@ TEST_F(RouteErrors, EverySandboxRouteAnswers404ForAnUnknownId) {
   }
 }
 
+TEST_F(RouteErrors, AnUnknownSandboxGetsTheRoutesOwnMessage) {
+  const std::pair<Route, std::string> cases[] = {
+      {{"GET", "/sandboxes/{id}", ""}, "sandbox \"iunknown\" doesn't exist or you don't have access to it"},
+      {{"POST", "/sandboxes/{id}/snapshots", "{}"}, "Sandbox 'iunknown' not found or not running"},
+  };
+  for (const auto& [route, message] : cases) {
+    const auto res = send(route, "iunknown", ppio_mock::kDefaultApiKey);
+    expect_service_error(res, 404, route.path);
+    EXPECT_EQ(nlohmann::json::parse(res->body)["message"], message);
+  }
+  // A route the service does not have is a plain 404 in its shape, never a sandbox's.
+  const auto res = send({"GET", "/sandboxes/{id}/no-such-thing", ""}, "iunknown", ppio_mock::kDefaultApiKey);
+  expect_service_error(res, 404);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"], "Not found");
+}
+
 TEST_F(RouteErrors, EverySandboxRouteAnswers400ForAMalformedId) {
   for (const auto& route : kSandboxRoutes) {
     expect_service_error(send(route, "a-b-c", ppio_mock::kDefaultApiKey), 400, route.method + " " + route.path);
@@ -93,6 +117,8 @@ TEST_F(RouteErrors, MalformedOrMistypedBodiesAre400AndChangeNothing) {
       {"/pause", {"{", "[]", "\"text\""}},
       {"/resume", {"{", "[]", R"({"timeout": "x"})", R"({"timeout": 5, "autoPause": "yes"})"}},
       {"/connect", {"{", "[]", "{}", R"({"timeout": "x"})"}},
+      {"/snapshots", {"{", "[]", R"({"name": 5})", R"({"name": "No Capitals"})"}},
+      {"/fork", {"{", "[]", R"({"count": "x"})", R"({"count": 0})", R"({"timeout": 1.5})"}},
   };
   for (const auto& [suffix, bodies] : cases) {
     for (const auto& body : bodies) {
@@ -100,7 +126,13 @@ TEST_F(RouteErrors, MalformedOrMistypedBodiesAre400AndChangeNothing) {
                    suffix + " with body " + body);
     }
   }
+  for (const std::string body : {"{", "[]", R"({"allowOut": 1})", R"({"denyOut": ["example.com"]})"}) {
+    expect_service_error(http.Put(("/sandboxes/" + id + "/network").c_str(), body, "application/json"), 400,
+                         "/network with body " + body);
+  }
   EXPECT_EQ(http.Get("/sandboxes/" + id)->body, before);  // nothing moved
+  EXPECT_EQ(server_.registry().size(), 1u);                // no fork started
+  EXPECT_EQ(http.Get("/snapshots")->body, "[]");           // no snapshot taken
 
   expect_service_error(http.Get("/sandboxes?metadata=broken"), 400, "v1 list with a malformed filter");
   expect_service_error(http.Get("/sandboxes/" + id + "/logs?start=yesterday"), 400, "logs with a bad start");

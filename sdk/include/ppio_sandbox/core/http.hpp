@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "ppio_sandbox/core/clock.hpp"
+
 namespace ppio_sandbox::core {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -25,7 +27,21 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string content_type;
-  std::chrono::milliseconds timeout{60'000};  // the whole exchange must finish within this
+  // How long the exchange may take; `timeout_scope` says whether all of it or each phase.
+  std::chrono::milliseconds timeout{60'000};
+  enum class TimeoutScope {
+    whole_exchange,  // the answer must be complete within `timeout`
+    // Each phase on its own, as httpx's timeouts (Prime's) do: connecting, and
+    // every wait to send or to receive more bytes. A transfer that keeps moving
+    // is never cut, however long it takes in all.
+    each_phase,
+  };
+  TimeoutScope timeout_scope = TimeoutScope::whole_exchange;
+  // May the transport send it twice? Unset: as its method says (GET, HEAD,
+  // PUT, DELETE and OPTIONS may be repeated; POST may not).
+  std::optional<bool> idempotent;
+
+  bool may_repeat() const;
 };
 
 struct HttpResponse {
@@ -100,7 +116,14 @@ struct TransportOptions {
   // A pooled connection idle this long is closed instead of reused: a server
   // that drops idle connections (cpp-httplib and Node after 5 s) would race
   // the next request on it, which then fails with nothing to show for it.
+  // An idempotent request that fails so on a reused connection, before any
+  // byte of an answer, is sent once more on a new connection.
   std::chrono::milliseconds max_idle_time{4'000};
+  // A request that may not be repeated (create, Process.Start) cannot be
+  // saved that way, so it reuses only a connection idle less than this.
+  std::chrono::milliseconds max_idle_time_unrepeatable{1'000};
+  // What the pool measures idle time on; a ManualClock in tests.
+  std::shared_ptr<Clock> pool_clock;
 };
 
 // A keep-alive pool of cpp-httplib clients per scheme://host:port, safe to share between threads.

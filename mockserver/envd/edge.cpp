@@ -1,0 +1,155 @@
+#include "mockserver/envd/edge.hpp"
+
+#include "ppio_sandbox/core/base64.hpp"
+
+namespace ppio_mock::envd {
+
+using nlohmann::json;
+using ppio_sandbox::core::connect::Code;
+using exec::FsError;
+namespace connect = ppio_sandbox::core::connect;
+
+namespace {
+
+constexpr const char* kUnauthorized =
+    "unauthorized access, please provide a valid access token or method signing if supported";
+
+constexpr const char* kTrafficTokenHeader = "e2b-traffic-access-token";
+
+EdgeReply sandbox_not_found(const std::string& id) {
+  return {502, json{{"sandboxId", id}, {"message", "The sandbox was not found"}, {"code", 502}}};
+}
+
+// What E2B's proxy answers for a paused sandbox it will not resume.
+EdgeReply sandbox_paused(const std::string& id) {
+  return {409, json{{"sandboxId", id}, {"message", "The sandbox is paused"}, {"code", 409}, {"canAutoResume", false}}};
+}
+
+// A user name from "Authorization: Basic base64(user:)"; "" when absent.
+std::string basic_auth_user(const httplib::Request& req) {
+  const std::string header = req.get_header_value("Authorization");
+  if (!header.starts_with("Basic ")) return {};
+  std::string decoded;
+  try {
+    decoded = ppio_sandbox::core::base64_decode(header.substr(6));
+  } catch (const std::exception&) {
+    throw FsError(Code::unauthenticated, "invalid authorization header");
+  }
+  return decoded.substr(0, decoded.find(':'));
+}
+
+// The users a sandbox has: the template's default "user", and root.
+std::optional<std::string> home_of(const std::string& user) {
+  if (user.empty() || user == exec::kDefaultUser) return std::string(exec::kHomeDir);
+  if (user == "root") return std::string("/root");
+  return std::nullopt;
+}
+
+// Runs the call as `user` ("" keeps the default); unknown users are unauthenticated.
+void run_as(Call& call, const std::string& user) {
+  const auto home = home_of(user);
+  if (!home) throw FsError(Code::unauthenticated, "invalid username: '" + user + "'");
+  if (!user.empty()) call.user = user;
+  call.home = *home;
+}
+
+}  // namespace
+
+std::optional<std::string> routed_sandbox_id(const httplib::Request& req) {
+  if (req.path.starts_with("/envd/")) {
+    const auto end = req.path.find('/', 6);
+    if (end != std::string::npos && end > 6) return req.path.substr(6, end - 6);
+  }
+  for (const char* header : {"E2b-Sandbox-Id", "Novita-Sandbox-Id"}) {
+    std::string id = req.get_header_value(header);
+    if (!id.empty()) return id;
+  }
+  const std::string host = req.get_header_value("Host");
+  if (host.starts_with("49983-")) {
+    const auto end = host.find_first_of(".:", 6);
+    if (end != std::string::npos && end > 6) return host.substr(6, end - 6);
+  }
+  return std::nullopt;
+}
+
+bool is_file_upload(const httplib::Request& req) {
+  if (req.method != "POST") return false;
+  if (req.path == "/files") return true;
+  return req.path.starts_with("/envd/") && req.path.ends_with("/files") &&
+         req.path.find('/', 6) == req.path.size() - 6;
+}
+
+std::optional<EdgeReply> traffic_token_refusal(const state::SandboxRecord& record, const httplib::Request& req) {
+  const auto& token = record.settings.traffic_access_token;
+  if (!token) return std::nullopt;
+  const std::string& id = record.info.sandbox_id;
+  if (!req.has_header(kTrafficTokenHeader)) {
+    return EdgeReply{403, json{{"sandboxId", id},
+                               {"message", std::string("Sandbox is secured with traffic access token. Token header '") +
+                                               kTrafficTokenHeader + "' is missing"},
+                               {"code", 403}}};
+  }
+  if (req.get_header_value(kTrafficTokenHeader) != *token) {
+    return EdgeReply{403, json{{"sandboxId", id},
+                               {"message", "Sandbox is secured with traffic access token. Provided token is invalid."},
+                               {"code", 403}}};
+  }
+  return std::nullopt;
+}
+
+std::optional<state::SandboxRecord> Edge::reach(const std::string& id) const {
+  auto record = registry_.lookup(id);
+  if (!record || record->info.state == state::SandboxState::running) return record;
+  // Paused: traffic resumes it when its lifecycle says autoResume, as E2B's proxy does.
+  if (!record->settings.auto_resume) throw sandbox_paused(id);
+  try {
+    record = registry_.auto_resume(id);
+  } catch (const state::ServiceError& e) {
+    throw EdgeReply{e.status(), json{{"sandboxId", id}, {"message", e.what()}, {"code", e.status()}}};
+  }
+  if (record && record->info.state != state::SandboxState::running) throw sandbox_paused(id);
+  return record;
+}
+
+Call Edge::admit(const httplib::Request& req, bool token_required) const {
+  const auto id = routed_sandbox_id(req);
+  if (!id) throw sandbox_not_found("");
+  auto record = reach(*id);
+  if (!record) throw sandbox_not_found(*id);
+  if (const auto& token = record->info.envd_access_token) {
+    const bool sent = req.has_header("X-Access-Token");
+    if ((token_required || sent) && req.get_header_value("X-Access-Token") != *token) {
+      throw EdgeReply{401, json{{"code", 401}, {"message", kUnauthorized}}};
+    }
+  }
+  Call call;
+  call.id = record->info.sandbox_id;
+  call.record = std::move(*record);
+  call.fs = dirs_.get(call.id);
+  return call;
+}
+
+Call Edge::admit_http(const httplib::Request& req, bool token_required) const {
+  Call call = admit(req, token_required);
+  if (req.has_param("username")) run_as(call, req.get_param_value("username"));
+  return call;
+}
+
+Call Edge::admit_rpc(const httplib::Request& req) const {
+  Call call = admit(req, /*token_required=*/true);
+  run_as(call, basic_auth_user(req));
+  return call;
+}
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json; charset=utf-8");
+}
+
+void send_http_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, json{{"code", status}, {"message", message}});
+}
+
+int http_status_for_files(Code code) { return code == Code::resource_exhausted ? 507 : connect::http_status(code); }
+
+}  // namespace ppio_mock::envd
