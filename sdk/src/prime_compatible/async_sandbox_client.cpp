@@ -115,6 +115,36 @@ std::future<void> AsyncSandboxClient::clear_auth_cache() {
   return submit([this](std::stop_token) { sync_->clear_auth_cache(); });
 }
 
+std::future<EgressPolicyStatus> AsyncSandboxClient::get_network(std::string sandbox_id) {
+  return submit([this, id = std::move(sandbox_id)](std::stop_token) { return sync_->get_network(id); });
+}
+
+std::future<EgressPolicyStatus> AsyncSandboxClient::set_network(std::string sandbox_id, NetworkOptions options) {
+  return submit([this, id = std::move(sandbox_id), options = std::move(options)](std::stop_token) {
+    return sync_->set_network(id, options);
+  });
+}
+
+std::future<ExposedPort> AsyncSandboxClient::expose(std::string sandbox_id, int port, std::optional<std::string> name,
+                                                    std::string protocol) {
+  return submit([this, id = std::move(sandbox_id), port, name = std::move(name),
+                 protocol = std::move(protocol)](std::stop_token) { return sync_->expose(id, port, name, protocol); });
+}
+
+std::future<void> AsyncSandboxClient::unexpose(std::string sandbox_id, std::string exposure_id) {
+  return submit([this, id = std::move(sandbox_id), exposure = std::move(exposure_id)](std::stop_token) {
+    sync_->unexpose(id, exposure);
+  });
+}
+
+std::future<ListExposedPortsResponse> AsyncSandboxClient::list_exposed_ports(std::string sandbox_id) {
+  return submit([this, id = std::move(sandbox_id)](std::stop_token) { return sync_->list_exposed_ports(id); });
+}
+
+std::future<ListExposedPortsResponse> AsyncSandboxClient::list_all_exposed_ports() {
+  return submit([this](std::stop_token) { return sync_->list_all_exposed_ports(); });
+}
+
 std::future<CommandResponse> AsyncSandboxClient::execute_command(std::string sandbox_id, std::string command,
                                                                  CommandOptions options) {
   return submit([this, id = std::move(sandbox_id), command = std::move(command),

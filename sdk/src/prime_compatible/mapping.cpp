@@ -1,6 +1,9 @@
 #include "ppio_sandbox/prime_compatible/mapping.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <stdexcept>
 
 namespace ppio_sandbox::prime_compatible::mapping {
 
@@ -85,6 +88,7 @@ core::NewSandbox to_new_sandbox(const CreateSandboxRequest& r, const std::string
   if (r.secrets) {
     for (const auto& [name, value] : *r.secrets) out.env_vars[name] = value;
   }
+  out.network = network_for(r.network_allowlist, r.network_denylist);
   return out;
 }
 
@@ -115,6 +119,9 @@ Sandbox to_sandbox(const core::SandboxInfo& info) {
   s.gpu_count = number_or<int>(md, keys::kGpuCount, 0);
   s.gpu_type = text_or_none(md, keys::kGpuType);
   s.vm = text_or_none(md, keys::kVm) != "false";
+  const auto egress = egress_from_network(info.network, info.allow_internet_access);
+  s.network_allowlist = egress.allowlist;
+  s.network_denylist = egress.denylist;
   s.status = status_of(info.state);
   const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(info.end_at - info.started_at).count();
   s.timeout_minutes = static_cast<int>(std::lround(static_cast<double>(lifetime) / 60.0));
@@ -164,6 +171,88 @@ std::vector<core::SandboxState> states_for(SandboxStatus status) {
     default:
       return {};
   }
+}
+
+namespace {
+
+bool is_address(const std::string& entry) {
+  // Prime's validator has already said each entry is IPv4, CIDR or a hostname;
+  // hostnames are the ones with a letter or a wildcard in them.
+  return std::none_of(entry.begin(), entry.end(), [](unsigned char c) { return std::isalpha(c) != 0 || c == '*'; });
+}
+
+void check_ppio_denylist(const std::vector<std::string>& denylist) {
+  for (const auto& entry : denylist) {
+    if (!is_address(entry)) {
+      throw std::invalid_argument("network_denylist: PPIO denies IPv4 addresses and CIDR blocks only, not hostnames (" +
+                                  entry + "); use an allowlist to limit hostnames");
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<core::NetworkConfig> network_for(const std::optional<std::vector<std::string>>& allowlist,
+                                               const std::optional<std::vector<std::string>>& denylist) {
+  if (!allowlist && !denylist) return std::nullopt;
+  const auto update = network_update_for({allowlist, denylist});
+  core::NetworkConfig config;
+  config.allow_out = update.allow_out;
+  config.deny_out = update.deny_out;
+  return config;
+}
+
+core::NetworkUpdate network_update_for(const SandboxEgressPolicy& policy) {
+  core::NetworkUpdate update;
+  if (policy.allowlist) {
+    update.deny_out = std::vector<std::string>{core::kAllTraffic};
+    if (!policy.allowlist->empty()) update.allow_out = *policy.allowlist;
+  } else if (policy.denylist) {
+    check_ppio_denylist(*policy.denylist);
+    update.deny_out = *policy.denylist;  // [] is sent: it reads back as Prime's "allow all"
+  }
+  return update;
+}
+
+SandboxEgressPolicy egress_from_network(const std::optional<core::NetworkConfig>& network,
+                                        std::optional<bool> allow_internet_access) {
+  const auto* deny = network && network->deny_out ? &*network->deny_out : nullptr;
+  const bool blocks_all = allow_internet_access == false ||
+                          (deny != nullptr && std::find(deny->begin(), deny->end(), core::kAllTraffic) != deny->end());
+  SandboxEgressPolicy policy;
+  if (blocks_all) {
+    policy.allowlist = network && network->allow_out ? *network->allow_out : std::vector<std::string>{};
+  } else if (deny != nullptr) {
+    policy.denylist = *deny;
+  }
+  return policy;
+}
+
+SandboxEgressPolicy policy_for_set_network(const std::optional<std::vector<std::string>>& allow,
+                                           const std::optional<std::vector<std::string>>& deny) {
+  if (allow.has_value() == deny.has_value()) throw std::invalid_argument("exactly one of allow or deny must be provided");
+  const auto& list = allow ? *allow : *deny;
+  if (list.empty()) throw std::invalid_argument("allow or deny must contain at least one destination");
+  const bool has_star = std::find(list.begin(), list.end(), "*") != list.end();
+  if (has_star && list.size() > 1) throw std::invalid_argument("'*' must be the only destination");
+  SandboxEgressPolicy policy;
+  if (has_star) {
+    // allow ["*"]: nothing is denied; deny ["*"]: nothing is allowed.
+    if (allow) {
+      policy.denylist = std::vector<std::string>{};
+    } else {
+      policy.allowlist = std::vector<std::string>{};
+    }
+    return policy;
+  }
+  validate_egress_lists(allow, deny);
+  policy.allowlist = allow;
+  policy.denylist = deny;
+  return policy;
+}
+
+std::string port_host(int port, const std::string& sandbox_id, const std::string& domain) {
+  return std::to_string(port) + "-" + sandbox_id + "." + domain;
 }
 
 }  // namespace ppio_sandbox::prime_compatible::mapping

@@ -150,6 +150,8 @@ void to_json(json& j, const Sandbox& v) {
            {"gpu_count", v.gpu_count},
            {"gpu_type", or_null(v.gpu_type)},
            {"vm", v.vm},
+           {"network_allowlist", or_null(v.network_allowlist)},
+           {"network_denylist", or_null(v.network_denylist)},
            {"status", v.status},
            {"timeout_minutes", v.timeout_minutes},
            {"idle_timeout_minutes", or_null(v.idle_timeout_minutes)},
@@ -185,6 +187,8 @@ void from_json(const json& j, Sandbox& v) {
   jf::require(j, {"gpu_count", "gpuCount"}, v.gpu_count);
   jf::read(j, {"gpu_type", "gpuType"}, v.gpu_type);
   jf::read(j, {"vm"}, v.vm);
+  jf::read(j, {"network_allowlist", "networkAllowlist"}, v.network_allowlist);
+  jf::read(j, {"network_denylist", "networkDenylist"}, v.network_denylist);
   jf::require(j, {"status"}, v.status);
   jf::require(j, {"timeout_minutes", "timeoutMinutes"}, v.timeout_minutes);
   jf::read(j, {"idle_timeout_minutes", "idleTimeoutMinutes"}, v.idle_timeout_minutes);
@@ -252,6 +256,10 @@ void CreateSandboxRequest::validate() const {
   if (gpu_count > 0 && !gpu_type) throw std::invalid_argument("gpu_type is required when gpu_count is greater than 0");
   if (gpu_count > 0 && vm == false) throw std::invalid_argument("gpu_count is not supported with vm=False");
   if (gpu_type && gpu_count == 0) throw std::invalid_argument("gpu_type requires gpu_count greater than 0");
+  if ((network_allowlist || network_denylist) && vm == false) {
+    throw std::invalid_argument("network_allowlist and network_denylist are only supported for VM sandboxes (vm=True)");
+  }
+  validate_egress_lists(network_allowlist, network_denylist);
   if (idle_timeout_minutes) {
     if (*idle_timeout_minutes < 1) throw std::invalid_argument("idle_timeout_minutes must be >= 1");
     if (timeout_minutes > 0 && *idle_timeout_minutes > timeout_minutes) {
@@ -292,6 +300,8 @@ void to_json(json& j, const CreateSandboxRequest& v) {
   jf::write_if(j, "start_command", v.start_command);
   jf::write_if(j, "gpu_type", v.gpu_type);
   jf::write_if(j, "vm", v.vm);
+  jf::write_if(j, "network_allowlist", v.network_allowlist);  // [] is kept: it means "nothing out"
+  jf::write_if(j, "network_denylist", v.network_denylist);
   jf::write_if(j, "idle_timeout_minutes", v.idle_timeout_minutes);
   jf::write_if(j, "environment_vars", v.environment_vars);
   jf::write_if(j, "secrets", v.secrets);
@@ -316,6 +326,8 @@ void from_json(const json& j, CreateSandboxRequest& v) {
   jf::read(j, {"gpu_count"}, v.gpu_count);
   jf::read(j, {"gpu_type"}, v.gpu_type);
   jf::read(j, {"vm"}, v.vm);
+  jf::read(j, {"network_allowlist"}, v.network_allowlist);
+  jf::read(j, {"network_denylist"}, v.network_denylist);
   jf::read(j, {"timeout_minutes"}, v.timeout_minutes);
   jf::read(j, {"idle_timeout_minutes"}, v.idle_timeout_minutes);
   read_env(j, {"environment_vars"}, v.environment_vars);

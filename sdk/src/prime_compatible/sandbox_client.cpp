@@ -105,6 +105,8 @@ std::string SandboxClient::resolve_template(const CreateSandboxRequest& request,
 
 Sandbox SandboxClient::create(const CreateSandboxRequest& request, const CreateOptions& options) {
   request.validate();
+  // PPIO's own limit on the egress lists (no hostnames to deny), before any request.
+  (void)mapping::network_for(request.network_allowlist, request.network_denylist);
   // Prime fills an unset team from its config; the caller's request is not changed.
   auto scoped = request;
   if (!scoped.team_id) scoped.team_id = client_.team_id();

@@ -53,6 +53,15 @@ class AsyncSandboxClient {
   std::future<bool> is_vm(std::string sandbox_id);
   std::future<void> clear_auth_cache();
 
+  std::future<EgressPolicyStatus> get_network(std::string sandbox_id);
+  std::future<EgressPolicyStatus> set_network(std::string sandbox_id, NetworkOptions options);
+
+  std::future<ExposedPort> expose(std::string sandbox_id, int port, std::optional<std::string> name = std::nullopt,
+                                  std::string protocol = "HTTP");
+  std::future<void> unexpose(std::string sandbox_id, std::string exposure_id);
+  std::future<ListExposedPortsResponse> list_exposed_ports(std::string sandbox_id);
+  std::future<ListExposedPortsResponse> list_all_exposed_ports();
+
   std::future<CommandResponse> execute_command(std::string sandbox_id, std::string command,
                                                CommandOptions options = {});
   // Ready once the process runs; it holds a pool thread only until then.

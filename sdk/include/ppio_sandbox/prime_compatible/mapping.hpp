@@ -63,4 +63,32 @@ core::Metadata label_filter(const std::optional<std::string>& team_id, const std
 // PPIO sandbox can have that status, so the answer is an empty list.
 std::vector<core::SandboxState> states_for(SandboxStatus status);
 
+// ---- Egress: Prime's allow/deny lists on PPIO's network config ----
+//
+// PPIO lets everything out unless denyOut blocks it, and allowOut punches
+// holes in denyOut. So an allowlist L is allowOut L with denyOut
+// [0.0.0.0/0] (L = [] lets nothing out), and a denylist D is denyOut D
+// (D = [] blocks nothing). PPIO denies addresses and CIDR blocks only; a
+// hostname in a denylist throws std::invalid_argument, before any request.
+
+// The `network` of create for a request's lists; nullopt when neither is set.
+std::optional<core::NetworkConfig> network_for(const std::optional<std::vector<std::string>>& allowlist,
+                                               const std::optional<std::vector<std::string>>& denylist);
+// The PUT /sandboxes/{id}/network body that replaces the policy with `policy`.
+core::NetworkUpdate network_update_for(const SandboxEgressPolicy& policy);
+// The policy PPIO's settings amount to: denyOut holding 0.0.0.0/0 (or
+// allow_internet_access false) is an allowlist of allowOut; any other
+// denyOut is a denylist; no denyOut is no policy (both null).
+SandboxEgressPolicy egress_from_network(const std::optional<core::NetworkConfig>& network,
+                                        std::optional<bool> allow_internet_access);
+// Prime's set_network(allow=, deny=): exactly one, non-empty, "*" alone
+// meaning everything; checked as Prime checks it (std::invalid_argument).
+SandboxEgressPolicy policy_for_set_network(const std::optional<std::vector<std::string>>& allow,
+                                           const std::optional<std::vector<std::string>>& deny);
+
+// ---- Ports: PPIO routes every port of a sandbox at its own host ----
+
+// <port>-<sandbox id>.<domain>, as the e2b SDKs' getHost builds it.
+std::string port_host(int port, const std::string& sandbox_id, const std::string& domain);
+
 }  // namespace ppio_sandbox::prime_compatible::mapping

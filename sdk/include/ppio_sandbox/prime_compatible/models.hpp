@@ -82,6 +82,10 @@ struct Sandbox {
   int gpu_count = 0;
   std::optional<std::string> gpu_type;
   bool vm = false;
+  // The egress policy as PPIO reports it (see mapping::egress_from_network);
+  // only get() sees it, since PPIO's list items carry no network settings.
+  std::optional<std::vector<std::string>> network_allowlist;
+  std::optional<std::vector<std::string>> network_denylist;
   std::string status;  // a SandboxStatus name; a plain string in Prime too
   int timeout_minutes = 0;
   std::optional<int> idle_timeout_minutes;
@@ -121,6 +125,11 @@ struct CreateSandboxRequest {
   int gpu_count = 0;
   std::optional<std::string> gpu_type;
   std::optional<bool> vm;
+  // Prime's egress policy, at most one of the two: an allowlist lets only its
+  // destinations out ([] lets nothing out), a denylist blocks its own. See
+  // validate_egress_lists, and mapping::network_for for PPIO's network config.
+  std::optional<std::vector<std::string>> network_allowlist;
+  std::optional<std::vector<std::string>> network_denylist;
   int timeout_minutes = 60;
   std::optional<int> idle_timeout_minutes;
   std::optional<EnvVars> environment_vars;
@@ -309,5 +318,67 @@ struct BatchSandboxStatusResponse {
 };
 void to_json(nlohmann::json& j, const BatchSandboxStatusResponse& v);
 void from_json(const nlohmann::json& j, BatchSandboxStatusResponse& v);
+
+// ---- Egress (get_network / set_network; egress_policy.cpp) ----
+
+// Prime's checks of an egress policy (models.validate_egress_lists): at most
+// one list, each of at most 256 entries, each entry an IPv4 address, an IPv4
+// CIDR block, a hostname or a leftmost "*." wildcard. Throws
+// std::invalid_argument with Prime's messages; None and [] are valid.
+void validate_egress_lists(const std::optional<std::vector<std::string>>& allowlist,
+                           const std::optional<std::vector<std::string>>& denylist);
+inline constexpr std::size_t kEgressMaxEntries = 256;
+
+struct SandboxEgressPolicy {
+  std::optional<std::vector<std::string>> allowlist;
+  std::optional<std::vector<std::string>> denylist;
+  bool operator==(const SandboxEgressPolicy&) const = default;
+};
+void to_json(nlohmann::json& j, const SandboxEgressPolicy& v);
+void from_json(const nlohmann::json& j, SandboxEgressPolicy& v);
+
+struct EgressPolicyStatus {
+  SandboxEgressPolicy policy;
+  int generation = 0;
+  int applied_generation = -1;  // -1: never applied
+  bool applied = false;
+  bool operator==(const EgressPolicyStatus&) const = default;
+};
+void to_json(nlohmann::json& j, const EgressPolicyStatus& v);
+void from_json(const nlohmann::json& j, EgressPolicyStatus& v);
+
+// ---- Ports (expose / unexpose / list_exposed_ports; exposed_ports.cpp) ----
+
+struct ExposePortRequest {
+  int port = 0;
+  std::optional<std::string> name;
+  std::string protocol = "HTTP";
+  bool operator==(const ExposePortRequest&) const = default;
+};
+void to_json(nlohmann::json& j, const ExposePortRequest& v);
+void from_json(const nlohmann::json& j, ExposePortRequest& v);
+
+struct ExposedPort {
+  std::string exposure_id;
+  std::string sandbox_id;
+  int port = 0;
+  std::optional<std::string> name;  // the key is always written, null when unset
+  std::string url;                  // what a client calls: https://<port>-<sandbox id>.<domain>
+  std::string tls_socket;           // <port>-<sandbox id>.<domain>:443
+  std::optional<std::string> protocol;
+  std::optional<int> external_port;
+  std::optional<std::string> external_endpoint;
+  std::optional<std::string> created_at;
+  bool operator==(const ExposedPort&) const = default;
+};
+void to_json(nlohmann::json& j, const ExposedPort& v);
+void from_json(const nlohmann::json& j, ExposedPort& v);
+
+struct ListExposedPortsResponse {
+  std::vector<ExposedPort> exposures;
+  bool operator==(const ListExposedPortsResponse&) const = default;
+};
+void to_json(nlohmann::json& j, const ListExposedPortsResponse& v);
+void from_json(const nlohmann::json& j, ListExposedPortsResponse& v);
 
 }  // namespace ppio_sandbox::prime_compatible

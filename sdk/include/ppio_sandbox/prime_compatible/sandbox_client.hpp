@@ -82,6 +82,13 @@ struct ListOptions {
   std::optional<std::string> user_id;  // the user_id a sandbox was created with
 };
 
+// set_network's keyword arguments: exactly one of the two, as in Prime.
+//   client.set_network(id, {.allow = std::vector<std::string>{"pypi.org", "*.github.com"}});
+struct NetworkOptions {
+  std::optional<std::vector<std::string>> allow;  // ["*"]: everything may go out
+  std::optional<std::vector<std::string>> deny;   // ["*"]: nothing may go out
+};
+
 struct BulkDeleteOptions {
   // Exactly one of these two; an empty list is allowed and deletes nothing.
   std::optional<std::vector<std::string>> sandbox_ids;
@@ -159,6 +166,37 @@ class SandboxClient {
   // Prime's cache also lives in ~/.prime/sandbox_auth_cache.json; this one
   // is in memory only, so no file is touched.
   void clear_auth_cache();
+
+  // ---- Egress: PPIO's network config (see mapping.hpp for the mapping) ----
+
+  // The sandbox's policy as PPIO holds it. PPIO applies a change before it
+  // answers and keeps no generations: the status is always applied, with
+  // generation and applied_generation 0.
+  EgressPolicyStatus get_network(const std::string& sandbox_id);
+  // Replaces the whole policy (PUT /sandboxes/{id}/network) and returns it as
+  // PPIO then reports it. Prime's checks and messages (std::invalid_argument)
+  // before any request; PPIO's legacy (v1) domain, which has no network API,
+  // gives APIError saying so.
+  EgressPolicyStatus set_network(const std::string& sandbox_id, const NetworkOptions& options);
+
+  // ---- Ports: PPIO routes every port at https://<port>-<sandbox id>.<domain> ----
+  //
+  // Nothing has to be opened on PPIO, so an exposure is bookkeeping only: a
+  // record in kExposedPortsFile inside the sandbox, which any client reads
+  // and which ends with the sandbox (see README, "Ports"). Unlike Prime, a VM
+  // (every PPIO sandbox) is not refused.
+
+  // Records the port and returns its URL. HTTP only: PPIO has no raw TCP
+  // ingress (APIError for "TCP"). A port already exposed returns its record.
+  ExposedPort expose(const std::string& sandbox_id, int port, const std::optional<std::string>& name = std::nullopt,
+                     const std::string& protocol = "HTTP");
+  // Drops the record; an unknown exposure id throws APIError (404).
+  void unexpose(const std::string& sandbox_id, const std::string& exposure_id);
+  ListExposedPortsResponse list_exposed_ports(const std::string& sandbox_id);
+  // The exposures of every running sandbox of the client's team (a paused
+  // sandbox's files cannot be read until it resumes).
+  ListExposedPortsResponse list_all_exposed_ports();
+  static constexpr const char* kExposedPortsFile = "/tmp/.prime_exposed_ports.json";
 
   // ---- Commands: process.Process/Start on the sandbox's envd ----
 
@@ -277,6 +315,9 @@ class SandboxClient {
                             const std::function<core::BodySource()>& open_source, std::optional<int> timeout,
                             bool from_file);
 
+  ListExposedPortsResponse read_exposures(const std::string& sandbox_id);
+  void write_exposures(const std::string& sandbox_id, const ListExposedPortsResponse& exposures);
+
   std::string resolve_template(const CreateSandboxRequest& request, const CreateOptions& options);
   const std::vector<core::TemplateInfo>& known_templates();
   void run_parallel(std::size_t count, const std::function<void(std::size_t)>& fn);
@@ -289,6 +330,8 @@ class SandboxClient {
   // Cursor of page N+1 per list query, so page N is not re-fetched from page 1.
   std::map<std::string, std::vector<std::optional<std::string>>> page_tokens_;
   std::map<std::string, EnvdAccess> envd_access_;
+  // Serialises this client's read-modify-write of kExposedPortsFile.
+  std::mutex ports_mutex_;
 };
 
 }  // namespace ppio_sandbox::prime_compatible
