@@ -100,7 +100,7 @@ const std::vector<Case>& catalogue() {
   static const std::vector<Case> all = [] {
     std::vector<Case> cases;
     for (auto make : {core_cases, model_cases, list_cases, bulk_cases, lifecycle_cases, command_cases, process_cases,
-                      file_cases, async_cases, fault_cases}) {
+                      file_cases, async_cases, network_cases, fault_cases}) {
       for (auto& c : make()) cases.push_back(std::move(c));
     }
     return cases;

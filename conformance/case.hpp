@@ -108,6 +108,7 @@ std::vector<Case> process_cases();
 std::vector<Case> file_cases();
 std::vector<Case> async_cases();
 std::vector<Case> fault_cases();
+std::vector<Case> network_cases();
 
 // Every case, in a stable order.
 const std::vector<Case>& catalogue();
