@@ -50,10 +50,16 @@ class SdkLiveProcess : public ::testing::Test {
     ASSERT_EQ(res->status, 201) << res->body;
   }
 
-  // envd's process.Process/List for the sandbox, as JSON text.
+  // envd's process.Process/List for the sandbox, as JSON text. Sandboxes are
+  // secure by default, so envd wants the sandbox's access token.
   std::string processes() {
+    httplib::Client api(server_.url());
+    api.set_default_headers({{"X-API-Key", ppio_mock::kDefaultApiKey}});
+    auto detail = api.Get("/sandboxes/" + id_);
+    if (!detail || detail->status != 200) return "<no sandbox detail>";
+    const auto token = nlohmann::json::parse(detail->body).value("envdAccessToken", std::string());
     httplib::Client envd(server_.url());
-    envd.set_default_headers({{"E2b-Sandbox-Id", id_}});
+    envd.set_default_headers({{"E2b-Sandbox-Id", id_}, {"X-Access-Token", token}});
     auto res = envd.Post("/process.Process/List", "{}", "application/json");
     return res ? res->body : "<no answer>";
   }
