@@ -27,9 +27,10 @@ ppio_sandbox::core::HttpResponse CaseContext::admin_call(const std::string& meth
   return ppio_sandbox::core::make_http_transport(transport)->send(request);
 }
 
-void CaseContext::advance_fake_clock(std::chrono::milliseconds by) {
+ppio_sandbox::core::Timestamp CaseContext::advance_fake_clock(std::chrono::milliseconds by) {
   const auto response = admin_call("POST", "/_mock/clock", nlohmann::json{{"advance_ms", by.count()}}.dump());
   if (response.status != 200) throw CaseFailure("advancing the fake's clock failed: " + response.body);
+  return ppio_sandbox::core::parse_rfc3339(nlohmann::json::parse(response.body).at("now").get<std::string>());
 }
 
 std::string CaseContext::add_fault(const nlohmann::json& rule) {
@@ -98,8 +99,8 @@ prime::Sandbox CaseContext::create(const prime::CreateSandboxRequest& request) {
 const std::vector<Case>& catalogue() {
   static const std::vector<Case> all = [] {
     std::vector<Case> cases;
-    for (auto make : {core_cases, model_cases, list_cases, bulk_cases, lifecycle_cases, command_cases, file_cases,
-                      async_cases, fault_cases}) {
+    for (auto make : {core_cases, model_cases, list_cases, bulk_cases, lifecycle_cases, command_cases, process_cases,
+                      file_cases, async_cases, network_cases, fault_cases}) {
       for (auto& c : make()) cases.push_back(std::move(c));
     }
     return cases;

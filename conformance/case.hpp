@@ -66,7 +66,8 @@ class CaseContext {
   void track(const std::string& sandbox_id) { created_.push_back(sandbox_id); }
 
   // Fake-only (cases marked needs_fake_admin): move the fake's virtual clock.
-  void advance_fake_clock(std::chrono::milliseconds by);
+  // Returns the fake's time afterwards.
+  ppio_sandbox::core::Timestamp advance_fake_clock(std::chrono::milliseconds by);
   // Fake-only: adds a fault rule (JSON as in README "Simulating failures") for
   // the rest of the case; it is removed when the case ends. Returns its id.
   std::string add_fault(const nlohmann::json& rule);
@@ -103,9 +104,11 @@ std::vector<Case> list_cases();
 std::vector<Case> bulk_cases();
 std::vector<Case> lifecycle_cases();
 std::vector<Case> command_cases();
+std::vector<Case> process_cases();
 std::vector<Case> file_cases();
 std::vector<Case> async_cases();
 std::vector<Case> fault_cases();
+std::vector<Case> network_cases();
 
 // Every case, in a stable order.
 const std::vector<Case>& catalogue();

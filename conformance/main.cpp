@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
                  "HOST=IP: reach HOST at IP instead of through DNS (repeatable); HOST may be *.<domain>, e.g. "
                  "'*.mock.ppio.test=127.0.0.1' for api.<domain> and 49983-<id>.<domain>");
   app.add_option("--profile", selection.profiles,
-                 "Run only these profiles: core, lifecycle, bulk, commands, files, async, faults (repeatable)");
+                 "Run only these profiles: core, lifecycle, bulk, commands, files, async, egress, ports, faults (repeatable)");
   app.add_option("--case", selection.cases, "Run only this case id, or every case under this prefix (repeatable)");
   app.add_option("--exclude", selection.excludes, "Skip this case id or prefix (repeatable)");
   app.add_option("--shard", shard, "Run shard i of n (i/n) of the selection, for spreading a run over machines");

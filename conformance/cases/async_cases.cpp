@@ -1,6 +1,7 @@
 // Profile `async`: AsyncSandboxClient keeps the sync client's semantics, with futures.
 #include <algorithm>
 #include <set>
+#include <stop_token>
 
 #include "conformance/case.hpp"
 
@@ -90,6 +91,38 @@ void close_is_clean(CaseContext& ctx) {
   check(!ctx.client().delete_(id).success, "the sandbox deleted through the closed client is really gone");
 }
 
+void close_cancels_queued_and_stops_waits(CaseContext& ctx) {
+  const auto s = ctx.running("async-busy");
+  std::future<prime::BackgroundJobStatus> polling;
+  std::vector<std::future<prime::CommandResponse>> queued;
+  {
+    prime::AsyncSandboxClient client(ctx.options(), 1);
+    polling = client.run_background_job(s.id, "sleep 600", {.timeout = 900, .poll_interval = 1});
+    for (int i = 0; i < 3; ++i) queued.push_back(client.execute_command(s.id, "echo never"));
+    // Once the job's log exists the poll is running on the client's only thread.
+    const auto started = ctx.client().execute_command(
+        s.id, "until ls /tmp/job_*.stdout.log >/dev/null 2>&1; do sleep 0.05; done", {.timeout = 60});
+    check(started.exit_code == 0, "the background job started");
+    client.close();  // would take the job's ten minutes if the running poll were waited out
+    expect_throws<std::runtime_error>([&] { client.get(s.id); }, "a call after close() is refused");
+  }
+  expect_throws<prime::CancelledError>([&] { polling.get(); }, "the running poll stops with CancelledError");
+  for (auto& f : queued) {
+    expect_throws<prime::CancelledError>([&] { f.get(); }, "a queued call is cancelled, never run");
+  }
+}
+
+void stop_token_ends_a_wait(CaseContext& ctx) {
+  const auto s = ctx.create(ctx.request("async-stop"));
+  check(ctx.client().pause(s.id), "the sandbox is paused, so it would never become RUNNING");
+  auto client = async_client(ctx);
+  std::stop_source stop;
+  auto waiting = client.wait_for_creation(s.id, 600, stop.get_token());
+  stop.request_stop();
+  expect_throws<prime::CancelledError>([&] { waiting.get(); },
+                                       "wait_for_creation stops with CancelledError once its stop_token is requested");
+}
+
 }  // namespace
 
 std::vector<Case> async_cases() {
@@ -107,6 +140,11 @@ std::vector<Case> async_cases() {
        "async execute_command on an unknown sandbox raises SandboxNotRunningError.", nonexistent_sandbox_command},
       {"async.close.clean", "async", "the async client closes cleanly; calls after close() are refused.",
        close_is_clean},
+      {"async.close.cancels_queued", "async",
+       "close() cancels queued calls (CancelledError), stops a running poll at once, and refuses new calls.",
+       close_cancels_queued_and_stops_waits},
+      {"async.wait.stop_token", "async", "a std::stop_token ends wait_for_creation at once with CancelledError.",
+       stop_token_ends_a_wait},
   };
 }
 

@@ -108,6 +108,26 @@ void background_job_exit_and_dir(CaseContext& ctx) {
   check(status.stdout && *status.stdout == "inside\n", "the job ran in working_dir and its output was kept");
 }
 
+void background_jobs_batch(CaseContext& ctx) {
+  const auto s = ctx.running("job-batch");
+  const auto quick = ctx.client().start_background_job(s.id, "echo one; exit 4");
+  const auto slow = ctx.client().start_background_job(s.id, "sleep 600");
+  const auto waited = run(ctx, s.id, "until [ -s " + quick.exit_file + " ]; do sleep 0.05; done", {.timeout = 60});
+  check(waited.exit_code == 0, "the quick job finished");
+  const auto statuses = ctx.client().get_background_jobs({slow, quick});
+  check(statuses.size() == 2 && statuses[0].job_id == slow.job_id && statuses[1].job_id == quick.job_id,
+        "get_background_jobs answers in input order");
+  check(!statuses[0].completed, "the running job is not completed");
+  check(statuses[1].completed && statuses[1].exit_code == 4 && statuses[1].stdout == "one\n",
+        "the finished one has its exit code and output");
+  auto changed = quick;
+  changed.exit_file = "/tmp/other.exit";
+  const auto message = expect_throws<std::invalid_argument>([&] { ctx.client().get_background_jobs({changed}); },
+                                                            "a modified job handle is refused");
+  check(message == "Batch status requires an unmodified BackgroundJob returned by start_background_job().",
+        "with Prime's message: " + message);
+}
+
 }  // namespace
 
 std::vector<Case> command_cases() {
@@ -137,6 +157,9 @@ std::vector<Case> command_cases() {
        background_job_returns_at_once},
       {"commands.jobs.exit_code_and_working_dir", "commands",
        "a background job honours working_dir, and 'exit 5' completes with exit_code 5.", background_job_exit_and_dir},
+      {"commands.jobs.batch_lookup", "commands",
+       "get_background_jobs reports several jobs in input order and refuses a handle start_background_job did not make.",
+       background_jobs_batch},
   };
 }
 

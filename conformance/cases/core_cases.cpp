@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "conformance/case.hpp"
+#include "ppio_sandbox/core/errors.hpp"
 
 namespace ppio_conformance {
 
@@ -134,6 +135,73 @@ void teams_are_isolated(CaseContext& ctx) {
   check(ctx.client().get(mine.id).status == "RUNNING", "and the owner still has it running");
 }
 
+void batch_statuses(CaseContext& ctx) {
+  const auto running = ctx.create(ctx.request("status-a"));
+  const auto deleted = ctx.create(ctx.request("status-b"));
+  check(ctx.client().delete_(deleted.id).success, "the second sandbox is deleted");
+  const auto r = ctx.client().get_sandbox_statuses({running.id, "nonexistent-sandbox-id", deleted.id});
+  check(r.statuses.size() == 1 && r.statuses[0].sandbox_id == running.id &&
+            r.statuses[0].status == prime::SandboxStatus::RUNNING,
+        "the live sandbox has a RUNNING snapshot");
+  check(r.errors.size() == 2 && r.errors[0].sandbox_id == "nonexistent-sandbox-id" && r.errors[0].code == "NOT_FOUND" &&
+            r.errors[1].sandbox_id == deleted.id,
+        "an unknown id and a deleted one are per-id NOT_FOUND errors, in input order");
+  const auto empty = expect_throws<std::invalid_argument>([&] { ctx.client().get_sandbox_statuses({}); },
+                                                          "an empty id list is refused");
+  check(empty == "sandbox_ids must contain between 1 and 100 entries", "with Prime's message: " + empty);
+  const auto twice = expect_throws<std::invalid_argument>(
+      [&] { ctx.client().get_sandbox_statuses({running.id, running.id}); }, "a repeated id is refused");
+  check(twice == "sandbox_ids must be unique", "with Prime's message: " + twice);
+}
+
+void is_vm_and_auth_cache(CaseContext& ctx) {
+  const auto vm = ctx.create(ctx.request("vm"));
+  check(ctx.client().is_vm(vm.id), "a sandbox created without vm is a VM, Prime's platform default");
+  auto container = ctx.request("container");
+  container.vm = false;
+  check(!ctx.client().is_vm(ctx.create(container).id), "one created with vm=False reports false");
+  ctx.client().clear_auth_cache();
+  check(ctx.client().get(vm.id).id == vm.id && ctx.client().is_vm(vm.id), "after clear_auth_cache the client still works");
+}
+
+void client_team_scopes(CaseContext& ctx) {
+  auto options_a = ctx.options();
+  options_a.team_id = ctx.run_label() + "-team-a";
+  auto options_b = ctx.options();
+  options_b.team_id = ctx.run_label() + "-team-b";
+  prime::SandboxClient team_a{prime::APIClient(options_a)};
+  prime::SandboxClient team_b{prime::APIClient(options_b)};
+  auto request = ctx.request("team-scoped");
+  const auto a = team_a.create(request);
+  ctx.track(a.id);
+  const auto b = team_b.create(request);
+  ctx.track(b.id);
+  check(a.team_id == options_a.team_id, "create tags the client's team when the request has none");
+  const auto listed = team_a.list({.labels = {ctx.run_label()}, .per_page = 100});
+  check(listed.sandboxes.size() == 1 && listed.sandboxes[0].id == a.id, "list shows only the client's team");
+  const auto deleted = team_a.bulk_delete({.labels = std::vector<std::string>{ctx.run_label()}});
+  check(deleted.succeeded == std::vector<std::string>{a.id}, "bulk_delete by labels stays inside the team");
+  check(team_b.get(b.id).id == b.id, "the other team's sandbox with the same label is untouched");
+}
+
+void errors_keep_their_cause(CaseContext& ctx) {
+  try {
+    ctx.client().get("nonexistent-sandbox-id");
+  } catch (const prime::APIError& e) {
+    const auto cause = prime::cause_of(e);
+    check(cause != nullptr, "the APIError carries a cause");
+    try {
+      std::rethrow_exception(cause);
+    } catch (const ppio_sandbox::core::ApiException& api) {
+      check(api.status() == 404, "the cause is the service's own 404 answer");
+    } catch (const std::exception& other) {
+      throw CaseFailure(std::string("the cause is something else: ") + other.what());
+    }
+    return;
+  }
+  throw CaseFailure("get of an unknown id did not raise");
+}
+
 }  // namespace
 
 std::vector<Case> core_cases() {
@@ -167,6 +235,17 @@ std::vector<Case> core_cases() {
       {"core.teams.isolated", "core",
        "another team cannot get, list or delete a sandbox: it answers exactly as for an unknown id.",
        teams_are_isolated, /*needs_fake_admin=*/true},
+      {"core.statuses.batch", "core",
+       "get_sandbox_statuses gives snapshots for live ids and NOT_FOUND errors for the rest, for 1-100 unique ids.",
+       batch_statuses},
+      {"core.helpers.is_vm_and_auth_cache", "core",
+       "is_vm is true unless vm=False was asked, and clear_auth_cache leaves the client working.",
+       is_vm_and_auth_cache},
+      {"core.teams.client_team_scopes", "core",
+       "a client's team (ClientOptions, PRIME_TEAM_ID or the config file) tags create and scopes list and bulk delete.",
+       client_team_scopes},
+      {"core.errors.cause_kept", "core", "an APIError keeps the service's answer it came from as its cause.",
+       errors_keep_their_cause},
   };
 }
 

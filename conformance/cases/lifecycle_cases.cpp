@@ -1,5 +1,7 @@
 // Profile `lifecycle`: what time does to a sandbox. These drive the fake's clock.
 #include <algorithm>
+#include <mutex>
+#include <stop_token>
 
 #include "conformance/case.hpp"
 
@@ -72,6 +74,58 @@ void pause_and_resume(CaseContext& ctx) {
   check(ctx.client().execute_command(s.id, "cat /tmp/state.txt").stdout == "kept\n", "files survive a pause");
 }
 
+// The steady clock for sleeping; the fake's virtual time as the time of day,
+// so that the client sees a sandbox reach its end when the fake does.
+class FakeTimeClock final : public ppio_sandbox::core::Clock {
+ public:
+  // Takes the fake's reading as "now" from here on.
+  void follow(ppio_sandbox::core::Timestamp fake_now) {
+    std::lock_guard lock(mutex_);
+    ahead_ = fake_now - std::chrono::system_clock::now();
+  }
+  time_point now() const override { return ppio_sandbox::core::steady_clock()->now(); }
+  void sleep(std::chrono::milliseconds d) override { ppio_sandbox::core::steady_clock()->sleep(d); }
+  bool sleep_unless_stopped(std::chrono::milliseconds d, std::stop_token stop) override {
+    return ppio_sandbox::core::steady_clock()->sleep_unless_stopped(d, std::move(stop));
+  }
+  ppio_sandbox::core::Timestamp wall_now() const override {
+    std::lock_guard lock(mutex_);
+    return std::chrono::system_clock::now() + ahead_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::chrono::system_clock::duration ahead_{};
+};
+
+void expired_sandbox_raises_timeout_error(CaseContext& ctx) {
+  auto clock = std::make_shared<FakeTimeClock>();
+  clock->follow(ctx.advance_fake_clock(std::chrono::milliseconds(0)));
+  auto options = ctx.options();
+  options.clock = clock;
+  prime::SandboxClient client{prime::APIClient(options)};
+  auto request = ctx.request("typed-timeout");
+  request.timeout_minutes = 5;
+  const auto created = client.create(request);
+  ctx.track(created.id);
+  clock->follow(ctx.advance_fake_clock(std::chrono::minutes(6)));
+  const auto message = expect_throws<prime::SandboxTimeoutError>(
+      [&] { client.execute_command(created.id, "echo too late"); },
+      "a command in a sandbox gone past its timeout raises SandboxTimeoutError");
+  check(message.find("The sandbox exceeded its maximum runtime and was terminated.") != std::string::npos,
+        "with Prime's sentence for TIMEOUT: " + message);
+  const auto deleted = client.create(ctx.request("typed-deleted"));
+  client.delete_(deleted.id);
+  try {
+    client.execute_command(deleted.id, "echo gone");
+    throw CaseFailure("a command in a deleted sandbox did not raise");
+  } catch (const prime::SandboxTimeoutError&) {
+    throw CaseFailure("a sandbox deleted before its end was reported as a timeout");
+  } catch (const prime::SandboxNotRunningError&) {
+    // As it should: gone, not timed out.
+  }
+}
+
 }  // namespace
 
 std::vector<Case> lifecycle_cases() {
@@ -93,6 +147,9 @@ std::vector<Case> lifecycle_cases() {
        update_timeout_moves_the_end, /*needs_fake_admin=*/true},
       {"lifecycle.pause_resume.keeps_files", "lifecycle",
        "pause then resume (PPIO extras) keep the sandbox's files; a second pause returns false.", pause_and_resume},
+      {"lifecycle.timeout.typed_error", "lifecycle",
+       "a command in a sandbox gone past its timeout raises SandboxTimeoutError; one deleted early does not.",
+       expired_sandbox_raises_timeout_error, /*needs_fake_admin=*/true},
   };
 }
 

@@ -18,8 +18,8 @@ void status_values(CaseContext&) {
   using S = prime::SandboxStatus;
   const std::vector<std::pair<S, std::string>> expected = {
       {S::PENDING, "PENDING"}, {S::PROVISIONING, "PROVISIONING"}, {S::RUNNING, "RUNNING"},
-      {S::PAUSED, "PAUSED"},   {S::STOPPED, "STOPPED"},           {S::ERROR, "ERROR"},
-      {S::TERMINATED, "TERMINATED"}, {S::TIMEOUT, "TIMEOUT"}};
+      {S::PAUSED, "PAUSED"},   {S::ERROR, "ERROR"},               {S::TERMINATED, "TERMINATED"},
+      {S::TIMEOUT, "TIMEOUT"}};
   for (const auto& [status, name] : expected) {
     check(prime::to_string(status) == name, "SandboxStatus " + name + " has the string value " + name);
     check(json(status) == json(name), name + " serialises as the JSON string \"" + name + "\"");
@@ -27,6 +27,10 @@ void status_values(CaseContext&) {
   }
   expect_throws<std::invalid_argument>([] { prime::parse_sandbox_status("running"); },
                                        "a status name is case-sensitive");
+  check(prime::parse_sandbox_status("STOPPED") == S::PAUSED, "STOPPED, PAUSED's name before Prime 0.2.16, reads as PAUSED");
+  const std::string running = "RUNNING";
+  check(running == S::RUNNING && S::RUNNING == "RUNNING" && running != S::PAUSED,
+        "a status compares equal to its string value, either way round");
 }
 
 void advanced_configs_keep_extra_fields(CaseContext&) {
@@ -180,12 +184,89 @@ void bulk_delete_models(CaseContext&) {
         "succeeded, failed entries and the message are kept");
 }
 
+void start_command_forms(CaseContext&) {
+  const auto argv = parse<prime::CreateSandboxRequest>(
+      json{{"name", "n"}, {"docker_image", "i"},
+           {"start_command", {{"executable", "python3"}, {"args", {"-m", "http.server", "a b"}}}}});
+  const auto* command = argv.start_command ? std::get_if<prime::StartCommand>(&*argv.start_command) : nullptr;
+  check(command != nullptr && command->executable == "python3" &&
+            command->args == std::vector<std::string>{"-m", "http.server", "a b"},
+        "a StartCommand keeps its executable and argv, an argument with a space included");
+  check(json(argv).at("start_command") == json{{"executable", "python3"}, {"args", {"-m", "http.server", "a b"}}},
+        "it is sent as {executable, args}");
+  const auto shell = parse<prime::CreateSandboxRequest>(json{{"name", "n"}, {"docker_image", "i"},
+                                                             {"start_command", "python app.py"}});
+  check(shell.start_command == "python app.py" && json(shell).at("start_command") == "python app.py",
+        "a string start command stays a string");
+  expect_throws<std::invalid_argument>(
+      [] { parse<prime::StartCommand>(json{{"executable", "x"}, {"args", json::array()}, {"shell", true}}); },
+      "StartCommand forbids extra fields");
+  expect_throws<std::invalid_argument>([] { prime::StartCommand{.executable = std::string("a\0b", 3)}.validate(); },
+                                       "an executable with a NUL byte is rejected");
+  expect_throws<std::invalid_argument>(
+      [] { prime::StartCommand{.executable = "x", .args = {std::string("\0", 1)}}.validate(); },
+      "an argument with a NUL byte is rejected");
+  const auto vm = parse<prime::CreateSandboxRequest>(json{{"name", "n"}, {"docker_image", "i"}, {"vm", true}});
+  check(!vm.command_to_run(), "vm=True without a start command of its own runs none (no container default)");
+}
+
+void read_file_response_shape(CaseContext&) {
+  const auto r = parse<prime::ReadFileResponse>(
+      json{{"content", "abc"}, {"size", 3}, {"total_size", 10}, {"offset", 7}, {"truncated", true}});
+  check(r.content == "abc" && r.size == 3 && r.total_size == 10 && r.offset == 7 && r.truncated == true,
+        "content, size and the window fields are read without a path");
+  check(!json(r).contains("path"), "ReadFileResponse has no path, as in Prime");
+  const auto legacy = parse<prime::ReadFileResponse>(json{{"content", "x"}, {"size", 1}, {"path", "/tmp/x"}});
+  check(legacy.content == "x" && !legacy.total_size, "an older answer with a path and no window still reads");
+}
+
+void update_request_prime_fields(CaseContext&) {
+  const auto r = parse<prime::UpdateSandboxRequest>(json{
+      {"gpu_type", "H100"}, {"idle_timeout_minutes", 10}, {"registry_credentials_id", "cred-1"}, {"timeout_minutes", 60}});
+  check(r.gpu_type == "H100" && r.idle_timeout_minutes == 10 && r.registry_credentials_id == "cred-1",
+        "gpu_type, idle_timeout_minutes and registry_credentials_id are kept");
+  check(json(r).at("idle_timeout_minutes") == 10 && !json(prime::UpdateSandboxRequest{}).contains("gpu_type"),
+        "set fields are sent, unset ones left out");
+  const auto message = expect_throws<std::invalid_argument>(
+      [] { prime::UpdateSandboxRequest{.timeout_minutes = 5, .idle_timeout_minutes = 10}.validate(); },
+      "an idle timeout longer than the lifetime is rejected");
+  check(message == "idle_timeout_minutes must be <= timeout_minutes (got idle=10, lifetime=5)", "Prime's message");
+  expect_throws<std::invalid_argument>([] { prime::UpdateSandboxRequest{.idle_timeout_minutes = 0}.validate(); },
+                                       "an idle timeout under a minute is rejected");
+}
+
+void bulk_delete_request_scope(CaseContext&) {
+  const auto r = parse<prime::BulkDeleteSandboxRequest>(
+      json{{"labels", {"x"}}, {"team_id", "t"}, {"user_id", "u"}, {"all_users", true}});
+  check(r.team_id == "t" && r.user_id == "u" && r.all_users, "team_id, user_id and all_users are kept");
+  const auto sent = json(prime::BulkDeleteSandboxRequest{.sandbox_ids = std::vector<std::string>{"a"}});
+  check(sent == json{{"sandbox_ids", {"a"}}, {"all_users", false}}, "nulls are left out and all_users is always sent");
+  const auto user = parse<prime::CommandRequest>(json{{"command", "id"}, {"user", "root"}});
+  check(user.user == "root" && json(user).at("user") == "root", "CommandRequest keeps user");
+}
+
+void batch_status_models(CaseContext&) {
+  const auto r = parse<prime::BatchSandboxStatusResponse>(
+      json{{"statuses", {{{"sandbox_id", "a"}, {"status", "RUNNING"}}, {{"sandboxId", "b"}, {"status", "ERROR"},
+                                                                       {"errorType", "OOM_KILLED"},
+                                                                       {"errorMessage", "oom"}}}},
+           {"errors", {{{"sandbox_id", "c"}, {"code", "NOT_FOUND"}, {"message", "no such sandbox"}}}}});
+  check(r.statuses.size() == 2 && r.statuses[0].status == prime::SandboxStatus::RUNNING &&
+            r.statuses[1].error_type == "OOM_KILLED",
+        "snapshots are read with their status and error context");
+  check(r.errors.size() == 1 && r.errors[0].code == "NOT_FOUND", "per-id errors are read");
+  check(parse<prime::BatchSandboxStatusResponse>(json(r)) == r, "and round-trip");
+  expect_throws<std::invalid_argument>(
+      [] { parse<prime::SandboxStatusLookupError>(json{{"sandbox_id", "c"}, {"code", "GONE"}, {"message", "m"}}); },
+      "a lookup error code outside NOT_FOUND, FORBIDDEN and MANAGED is rejected");
+}
+
 }  // namespace
 
 std::vector<Case> model_cases() {
   return {
       {"core.models.status_values", "core",
-       "SandboxStatus has Prime's eight values, each serialised as its upper-case name.", status_values},
+       "SandboxStatus has Prime's seven values, each its upper-case name and equal to it; STOPPED reads as PAUSED.", status_values},
       {"core.models.advanced_configs_extra", "core",
        "AdvancedConfigs builds empty and keeps arbitrary extra keys through JSON.", advanced_configs_keep_extra_fields},
       {"core.models.sandbox_camel_case", "core",
@@ -212,6 +293,23 @@ std::vector<Case> model_cases() {
       {"core.models.bulk_delete", "core",
        "BulkDeleteSandboxRequest/Response keep ids or labels, succeeded, failed entries and the N/M message.",
        bulk_delete_models},
+      {"core.models.start_command_forms", "core",
+       "start_command is a string or a StartCommand argv (extra fields and NUL bytes rejected); vm=True drops the "
+       "container default.",
+       start_command_forms},
+      {"core.models.read_file_response", "core",
+       "ReadFileResponse has Prime's fields and no path, and still reads an older answer that has one.",
+       read_file_response_shape},
+      {"core.models.update_request_prime_fields", "core",
+       "UpdateSandboxRequest has gpu_type, idle_timeout_minutes and registry_credentials_id, with Prime's idle "
+       "validator.",
+       update_request_prime_fields},
+      {"core.models.bulk_delete_scope_and_user", "core",
+       "BulkDeleteSandboxRequest keeps team_id, user_id and all_users (always sent); CommandRequest keeps user.",
+       bulk_delete_request_scope},
+      {"core.models.batch_status", "core",
+       "BatchSandboxStatusResponse reads snapshots and per-id errors, and only Prime's three error codes.",
+       batch_status_models},
   };
 }
 

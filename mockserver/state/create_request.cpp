@@ -26,7 +26,6 @@ void from_json(const json& j, CreateRequest& v) {
     v.auto_resume = enabled;
   }
   jf::read(j, {"autoPauseMemory"}, v.auto_pause_memory);
-  jf::read(j, {"network"}, v.network);
   if (const auto* mounts = jf::find(j, {"volumeMounts"})) {
     for (const auto& mount : mounts->get<std::vector<json>>()) {
       VolumeMount m;

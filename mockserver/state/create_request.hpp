@@ -1,7 +1,7 @@
 #pragma once
 // What POST /sandboxes (and /v2/sandboxes) asks for: the SDK's NewSandbox
-// plus the modern fields it does not model yet (lifecycle, network, volume
-// mounts). These belong with NewSandbox in sdk/core once the SDK offers them.
+// (network included) plus the modern fields it does not model yet (lifecycle,
+// volume mounts). These belong with NewSandbox in sdk/core once the SDK offers them.
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +25,6 @@ struct CreateRequest : ppio_sandbox::core::NewSandbox {
 
   std::optional<bool> auto_resume;        // autoResume.enabled
   std::optional<bool> auto_pause_memory;  // autoPauseMemory
-  std::optional<NetworkConfig> network;
   std::vector<VolumeMount> volume_mounts;
 };
 

@@ -7,16 +7,14 @@
 #include <charconv>
 
 #include "mockserver/state/service_error.hpp"
-#include "ppio_sandbox/core/json_fields.hpp"
 
 namespace ppio_mock::state {
 
 using nlohmann::json;
-namespace jf = ppio_sandbox::core::json_fields;
 
 namespace {
 
-constexpr const char* kAllTraffic = "0.0.0.0/0";
+using ppio_sandbox::core::kAllTraffic;
 constexpr const char* kDomainsNeedBlockAll =
     "When specifying allowed domains in allow out, you must include 'ALL_TRAFFIC' in deny out to block all other "
     "traffic.";
@@ -152,43 +150,6 @@ void validate_mask_host(const std::optional<std::string>& mask) {
 }
 
 }  // namespace
-
-void from_json(const json& j, EgressProxy& v) {
-  jf::require(j, {"address"}, v.address);
-  jf::read(j, {"username"}, v.username);
-  jf::read(j, {"password"}, v.password);
-}
-
-void from_json(const json& j, NetworkConfig& v) {
-  if (!j.is_object()) throw json::type_error::create(302, "network must be an object", &j);
-  jf::read(j, {"allowPublicTraffic"}, v.allow_public_traffic);
-  jf::read(j, {"allowOut"}, v.allow_out);
-  jf::read(j, {"denyOut"}, v.deny_out);
-  jf::read(j, {"maskRequestHost"}, v.mask_request_host);
-  if (const auto* rules = jf::find(j, {"rules"})) v.rules = *rules;
-  jf::read(j, {"egressProxy"}, v.egress_proxy);
-}
-
-void from_json(const json& j, NetworkUpdate& v) {
-  jf::read(j, {"allowOut"}, v.allow_out);
-  jf::read(j, {"denyOut"}, v.deny_out);
-  if (const auto* rules = jf::find(j, {"rules"})) v.rules = *rules;
-  jf::read(j, {"egressProxy"}, v.egress_proxy);
-  jf::read(j, {"allow_internet_access"}, v.allow_internet_access);
-}
-
-void to_json(json& j, const NetworkConfig& v) {
-  j = json::object();
-  j["allowPublicTraffic"] = v.allow_public_traffic.value_or(true);
-  jf::write_if(j, "allowOut", v.allow_out);
-  jf::write_if(j, "denyOut", v.deny_out);
-  jf::write_if(j, "maskRequestHost", v.mask_request_host);
-  jf::write_if(j, "rules", v.rules);
-  if (v.egress_proxy) {
-    j["egressProxy"] = json{{"address", v.egress_proxy->address}};
-    jf::write_if(j["egressProxy"], "username", v.egress_proxy->username);
-  }
-}
 
 void validate(const NetworkConfig& config) {
   validate_mask_host(config.mask_request_host);

@@ -43,6 +43,15 @@ rc::Gen<std::string> text() {
 
 rc::Gen<prime::EnvVars> env() { return rc::gen::container<prime::EnvVars>(text(), text()); }
 
+// Prime's `StartCommand | str`: a shell line or an argv.
+rc::Gen<prime::StartCommandSpec> start_command() {
+  return rc::gen::oneOf(rc::gen::map(text(), [](std::string line) { return prime::StartCommandSpec(std::move(line)); }),
+                        rc::gen::exec([] {
+                          return prime::StartCommandSpec(prime::StartCommand{
+                              *rc::gen::nonEmpty(text()), *rc::gen::container<std::vector<std::string>>(text())});
+                        }));
+}
+
 template <class T>
 std::optional<T> maybe(rc::Gen<T> gen) {
   if (!*rc::gen::arbitrary<bool>()) return std::nullopt;
@@ -62,7 +71,7 @@ rc::Gen<prime::CreateSandboxRequest> create_request() {
     r.memory_gb = *rc::gen::inRange(1, 2561) / 10.0;
     r.disk_size_gb = *rc::gen::inRange(1, 10000) / 10.0;
     r.timeout_minutes = *rc::gen::inRange(1, 24 * 60);
-    r.start_command = maybe(text());
+    r.start_command = maybe(start_command());
     return r;
   });
 }

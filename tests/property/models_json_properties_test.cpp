@@ -36,6 +36,15 @@ std::optional<T> maybe(const rc::Gen<T>& gen) {
   return *gen;
 }
 
+// Prime's `StartCommand | str`: a shell line or an argv.
+rc::Gen<prime::StartCommandSpec> start_command() {
+  return rc::gen::oneOf(rc::gen::map(text(), [](std::string line) { return prime::StartCommandSpec(std::move(line)); }),
+                        rc::gen::exec([] {
+                          return prime::StartCommandSpec(prime::StartCommand{
+                              *rc::gen::nonEmpty(text()), *rc::gen::container<std::vector<std::string>>(text())});
+                        }));
+}
+
 json through_text(const json& j) { return json::parse(j.dump()); }
 
 // protobuf JSON's other spelling: "exitCode" -> "exit_code", except inside maps of user data.
@@ -150,7 +159,7 @@ prime::Sandbox sandbox() {
   s.id = *text();
   s.name = *text();
   s.docker_image = *text();
-  s.start_command = maybe(text());
+  s.start_command = maybe(start_command());
   s.cpu_cores = *rc::gen::inRange(1, 641) / 10.0;
   s.memory_gb = *rc::gen::inRange(1, 2561) / 10.0;
   s.disk_size_gb = *rc::gen::inRange(1, 1000);

@@ -35,6 +35,7 @@ void to_json(json& j, const NewSandbox& v) {
   jf::write_if(j, "allow_internet_access", v.allow_internet_access);
   if (!v.metadata.empty()) j["metadata"] = v.metadata;
   if (!v.env_vars.empty()) j["envVars"] = v.env_vars;
+  jf::write_if(j, "network", v.network);
 }
 
 void from_json(const json& j, NewSandbox& v) {
@@ -45,6 +46,7 @@ void from_json(const json& j, NewSandbox& v) {
   jf::read(j, {"allow_internet_access"}, v.allow_internet_access);
   jf::read(j, {"metadata"}, v.metadata);
   jf::read(j, {"envVars"}, v.env_vars);
+  jf::read(j, {"network"}, v.network);
 }
 
 void to_json(json& j, const CreatedSandbox& v) {
@@ -85,6 +87,8 @@ void to_json(json& j, const SandboxInfo& v) {
   jf::write_if(j, "alias", v.alias);
   jf::write_if(j, "envdAccessToken", v.envd_access_token);
   jf::write_if(j, "domain", v.domain);
+  jf::write_if(j, "allowInternetAccess", v.allow_internet_access);
+  jf::write_if(j, "network", v.network);
 }
 
 void from_json(const json& j, SandboxInfo& v) {
@@ -104,6 +108,8 @@ void from_json(const json& j, SandboxInfo& v) {
   jf::read(j, {"metadata"}, v.metadata);
   jf::read(j, {"envdAccessToken"}, v.envd_access_token);
   jf::read(j, {"domain"}, v.domain);
+  jf::read(j, {"allowInternetAccess"}, v.allow_internet_access);
+  jf::read(j, {"network"}, v.network);
 }
 
 void to_json(json& j, const TemplateInfo& v) {

@@ -15,14 +15,11 @@ std::string env_or_empty(const char* name) {
 }
 
 std::string key_from_prime_config() {
-  const std::string home = env_or_empty("HOME");
-  if (home.empty()) return {};
-  std::ifstream in(home + "/.prime/config.json");
-  if (!in) return {};
-  const auto config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!config.is_object()) return {};
-  auto it = config.find("api_key");
-  return it != config.end() && it->is_string() ? it->get<std::string>() : std::string();
+  const auto path = prime_config_path();
+  if (path.empty()) return {};
+  const auto fields = read_prime_config_file(path);
+  auto it = fields.find("api_key");
+  return it == fields.end() ? std::string() : it->second;
 }
 
 std::string strip_trailing_slash(std::string url) {
@@ -31,6 +28,23 @@ std::string strip_trailing_slash(std::string url) {
 }
 
 }  // namespace
+
+std::string prime_config_path() {
+  const std::string home = env_or_empty("HOME");
+  return home.empty() ? std::string() : home + "/.prime/config.json";
+}
+
+std::map<std::string, std::string> read_prime_config_file(const std::string& path) {
+  std::map<std::string, std::string> fields;
+  std::ifstream in(path);
+  if (!in) return fields;
+  const auto config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object()) return fields;
+  for (const auto& [key, value] : config.items()) {
+    if (value.is_string()) fields[key] = value.get<std::string>();
+  }
+  return fields;
+}
 
 std::string ConnectionConfig::effective_api_url() const {
   return api_url.empty() ? "https://api." + domain : strip_trailing_slash(api_url);

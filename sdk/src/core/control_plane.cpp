@@ -175,6 +175,11 @@ void ControlPlaneClient::set_timeout(const std::string& sandbox_id, int timeout_
   call("POST", "/sandboxes/" + percent_encode(sandbox_id) + "/timeout", json{{"timeout", timeout_seconds}}.dump());
 }
 
+void ControlPlaneClient::update_network(const std::string& sandbox_id, const NetworkUpdate& update) {
+  // A PUT replaces the whole policy, so sending it twice is harmless: idempotent.
+  call("PUT", "/sandboxes/" + percent_encode(sandbox_id) + "/network", json(update).dump());
+}
+
 bool ControlPlaneClient::pause_sandbox(const std::string& sandbox_id) {
   try {
     call("POST", "/sandboxes/" + percent_encode(sandbox_id) + "/pause", {}, Idempotency::not_idempotent);

@@ -53,20 +53,35 @@ void add_connect_headers(HttpRequest& request, const EnvdTarget& target) {
   }
 }
 
-}  // namespace
-
-HttpRequest process_start_request(const ConnectionConfig& config, const EnvdTarget& target,
-                                  const envd::StartRequest& start, std::optional<std::chrono::milliseconds> deadline,
-                                  std::chrono::milliseconds http_timeout, std::chrono::seconds keepalive) {
-  auto request = envd_request(config, target, "POST", "/process.Process/Start", http_timeout);
+// A server-stream call of process.Process with one request message.
+HttpRequest process_stream_request(const ConnectionConfig& config, const EnvdTarget& target, const std::string& method,
+                                   const json& message, std::optional<std::chrono::milliseconds> deadline,
+                                   std::chrono::milliseconds http_timeout, std::chrono::seconds keepalive) {
+  auto request = envd_request(config, target, "POST", "/process.Process/" + method, http_timeout);
   add_connect_headers(request, target);
   if (deadline) {
     request.headers.emplace_back("Connect-Timeout-Ms", timeout_header(*deadline));
   }
   request.headers.emplace_back("Keepalive-Ping-Interval", std::to_string(std::max<std::int64_t>(1, keepalive.count())));
   request.content_type = "application/connect+json";
-  request.body = connect::encode_message(json(start));
+  request.body = connect::encode_message(message);
   return request;
+}
+
+}  // namespace
+
+HttpRequest process_start_request(const ConnectionConfig& config, const EnvdTarget& target,
+                                  const envd::StartRequest& start, std::optional<std::chrono::milliseconds> deadline,
+                                  std::chrono::milliseconds http_timeout, std::chrono::seconds keepalive) {
+  return process_stream_request(config, target, "Start", json(start), deadline, http_timeout, keepalive);
+}
+
+HttpRequest process_connect_request(const ConnectionConfig& config, const EnvdTarget& target,
+                                    const envd::ProcessSelector& process,
+                                    std::optional<std::chrono::milliseconds> deadline,
+                                    std::chrono::milliseconds http_timeout, std::chrono::seconds keepalive) {
+  return process_stream_request(config, target, "Connect", envd::process_selector_json(process), deadline,
+                                http_timeout, keepalive);
 }
 
 HttpRequest connect_unary_request(const ConnectionConfig& config, const EnvdTarget& target,
@@ -132,6 +147,12 @@ void ProcessStream::feed(std::string_view bytes) {
       event = envd::parse_process_event(message);
     } catch (const std::exception& e) {
       throw ProtocolError(std::string("protocol error: bad process event: ") + e.what());
+    }
+    if (on_event_) {
+      if (const auto* start = std::get_if<envd::StartEvent>(&event)) pid_ = start->pid;
+      if (const auto* end = std::get_if<envd::EndEvent>(&event)) end_ = *end;
+      on_event_(event);
+      continue;
     }
     if (const auto* start = std::get_if<envd::StartEvent>(&event)) {
       pid_ = start->pid;

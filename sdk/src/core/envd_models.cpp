@@ -105,6 +105,16 @@ std::string signal_name(Signal s) {
   }
 }
 
+json send_input_json(const ProcessSelector& process, std::string_view stdin_bytes) {
+  return json{{"process", process}, {"input", {{"stdin", base64_encode(stdin_bytes)}}}};
+}
+
+json send_signal_json(const ProcessSelector& process, Signal signal) {
+  return json{{"process", process}, {"signal", signal_name(signal)}};
+}
+
+json process_selector_json(const ProcessSelector& process) { return json{{"process", process}}; }
+
 json process_event_json(const ProcessEvent& event) {
   struct Visitor {
     json operator()(const StartEvent& e) const { return {{"start", {{"pid", e.pid}}}}; }

@@ -1,7 +1,6 @@
 #include "ppio_sandbox/core/executor.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace ppio_sandbox::core {
 
@@ -14,11 +13,14 @@ std::size_t Executor::threads_started() const {
   return threads_.size();
 }
 
-void Executor::post(std::vector<std::function<void()>> tasks) {
+void Executor::post(std::vector<Task> tasks, bool external) {
   std::lock_guard lock(mutex_);
   // Tasks may still post while the queue drains; after the join nobody would run them.
-  if (stopped_) throw std::runtime_error("executor is shut down");
-  for (auto& task : tasks) queue_.push_back(std::move(task));
+  if (stopped_ || (external && closing_)) throw std::runtime_error("executor is shut down");
+  for (auto& task : tasks) {
+    task.external = external;
+    queue_.push_back(std::move(task));
+  }
   // While draining, the running workers (the poster among them) take what is posted.
   while (!stopping_ && queue_.size() > idle_ && threads_.size() < max_threads_) {
     threads_.emplace_back([this] { worker(); });
@@ -36,21 +38,21 @@ void Executor::worker() {
     queue_.pop_front();
     --idle_;
     lock.unlock();
-    task();  // packaged tasks and parallel_for items keep their own exceptions
+    task.run();  // submitted tasks and parallel_for items keep their own exceptions
     lock.lock();
     ++idle_;
   }
 }
 
 bool Executor::run_one() {
-  std::function<void()> task;
+  Task task;
   {
     std::lock_guard lock(mutex_);
     if (queue_.empty()) return false;
     task = std::move(queue_.front());
     queue_.pop_front();
   }
-  task();
+  task.run();
   return true;
 }
 
@@ -64,22 +66,28 @@ void Executor::parallel_for(std::size_t count, const std::function<void(std::siz
   };
   auto batch = std::make_shared<Batch>();
   batch->remaining = count;
-  std::vector<std::function<void()>> tasks;
+  const auto finish = [batch](std::exception_ptr error) {
+    std::lock_guard lock(batch->mutex);
+    if (error && !batch->error) batch->error = error;
+    if (--batch->remaining == 0) batch->done.notify_all();
+  };
+  std::vector<Task> tasks;
   tasks.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    tasks.emplace_back([batch, &fn, i] {
+    Task task;
+    task.run = [finish, &fn, i] {
       std::exception_ptr error;
       try {
         fn(i);
       } catch (...) {
         error = std::current_exception();
       }
-      std::lock_guard lock(batch->mutex);
-      if (error && !batch->error) batch->error = error;
-      if (--batch->remaining == 0) batch->done.notify_all();
-    });
+      finish(error);
+    };
+    task.cancel = [finish] { finish(std::make_exception_ptr(CancelledError("the call was cancelled"))); };
+    tasks.push_back(std::move(task));
   }
-  post(std::move(tasks));
+  post(std::move(tasks), /*external=*/false);
 
   auto finished = [&] {
     std::lock_guard lock(batch->mutex);
@@ -93,15 +101,10 @@ void Executor::parallel_for(std::size_t count, const std::function<void(std::siz
   if (batch->error) std::rethrow_exception(batch->error);
 }
 
-void Executor::shutdown() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
-    stopping_ = true;
-    ready_.notify_all();
-  }
+void Executor::join_all() {
   // No thread starts once stopping_ is set, so threads_ is stable here.
   for (auto& t : threads_) {
+    if (!t.joinable()) continue;
     if (t.get_id() == std::this_thread::get_id()) {
       t.detach();  // destroyed from one of its own tasks; it exits when the queue is empty
     } else {
@@ -110,6 +113,31 @@ void Executor::shutdown() {
   }
   std::lock_guard lock(mutex_);
   stopped_ = true;
+}
+
+void Executor::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    ready_.notify_all();
+  }
+  join_all();
+}
+
+void Executor::close() {
+  std::deque<Task> cancelled;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    closing_ = true;
+    std::deque<Task> kept;
+    for (auto& task : queue_) (task.external ? cancelled : kept).push_back(std::move(task));
+    queue_.swap(kept);
+  }
+  // Outside the lock: a cancelled future may wake a caller that calls back in.
+  for (auto& task : cancelled) task.cancel();
+  shutdown();
 }
 
 }  // namespace ppio_sandbox::core

@@ -2,15 +2,29 @@
 
 namespace ppio_sandbox::prime_compatible {
 
+namespace {
+
+std::optional<std::string> none_if_empty(std::optional<std::string> value) {
+  if (value && value->empty()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
 struct APIClient::State {
   ClientOptions options;
   std::shared_ptr<core::HttpTransport> transport;
   core::ControlPlaneClient control_plane;
+  Config config;
+  std::optional<std::string> team_id;
+  std::optional<std::string> user_id;
 
-  State(ClientOptions opts, core::ConnectionConfig config, std::shared_ptr<core::HttpTransport> t)
+  State(ClientOptions opts, core::ConnectionConfig connection, std::shared_ptr<core::HttpTransport> t)
       : options(std::move(opts)),
         transport(t),
-        control_plane(std::move(config), std::move(t), options.retry, options.clock) {}
+        control_plane(std::move(connection), std::move(t), options.retry, options.clock),
+        team_id(none_if_empty(options.team_id ? options.team_id : config.team_id())),
+        user_id(none_if_empty(options.user_id ? options.user_id : config.user_id())) {}
 };
 
 namespace {
@@ -48,6 +62,9 @@ APIClient::APIClient(ClientOptions options) {
 const std::string& APIClient::api_key() const { return state_->control_plane.config().api_key; }
 std::string APIClient::base_url() const { return state_->control_plane.config().effective_api_url(); }
 const ClientOptions& APIClient::options() const { return state_->options; }
+const Config& APIClient::config() const { return state_->config; }
+const std::optional<std::string>& APIClient::team_id() const { return state_->team_id; }
+const std::optional<std::string>& APIClient::user_id() const { return state_->user_id; }
 core::ControlPlaneClient& APIClient::control_plane() const { return state_->control_plane; }
 const std::shared_ptr<core::HttpTransport>& APIClient::transport() const { return state_->transport; }
 core::Clock& APIClient::clock() const { return state_->control_plane.clock(); }

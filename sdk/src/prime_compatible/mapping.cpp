@@ -1,6 +1,9 @@
 #include "ppio_sandbox/prime_compatible/mapping.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <stdexcept>
 
 namespace ppio_sandbox::prime_compatible::mapping {
 
@@ -58,7 +61,13 @@ core::Metadata to_metadata(const CreateSandboxRequest& r) {
   // The exact size too, when the adapter's integer key cannot hold it.
   if (!disk_text || std::ceil(r.disk_size_gb) != r.disk_size_gb) md[keys::kDiskSizeGbExact] = number_text(r.disk_size_gb);
   md[keys::kDockerImage] = r.docker_image;
-  if (r.start_command) md[keys::kStartCommand] = *r.start_command;
+  if (r.start_command) {
+    if (const auto* argv = std::get_if<StartCommand>(&*r.start_command)) {
+      md[keys::kStartArgv] = json(*argv).dump();
+    } else {
+      md[keys::kStartCommand] = std::get<std::string>(*r.start_command);
+    }
+  }
   md[keys::kCpuCores] = number_text(r.cpu_cores);
   md[keys::kMemoryGb] = number_text(r.memory_gb);
   md[keys::kGpuCount] = std::to_string(r.gpu_count);
@@ -90,6 +99,7 @@ core::NewSandbox to_new_sandbox(const CreateSandboxRequest& r, const std::string
   if (r.secrets) {
     for (const auto& [name, value] : *r.secrets) out.env_vars[name] = value;
   }
+  out.network = network_for(r.network_allowlist, r.network_denylist);
   return out;
 }
 
@@ -103,7 +113,16 @@ Sandbox to_sandbox(const core::SandboxInfo& info) {
   s.id = info.sandbox_id;
   s.name = text_or_none(md, keys::kName).value_or("");
   s.docker_image = text_or_none(md, keys::kDockerImage).value_or(info.alias.value_or(info.template_id));
-  s.start_command = text_or_none(md, keys::kStartCommand);
+  if (auto argv = json_or_none(md, keys::kStartArgv); argv && argv->is_object()) {
+    try {
+      s.start_command = argv->get<StartCommand>();
+    } catch (const std::exception&) {
+      // Written by something else: fall back to the shell form, if any.
+    }
+  }
+  if (!s.start_command) {
+    if (auto shell = text_or_none(md, keys::kStartCommand)) s.start_command = *shell;
+  }
   s.cpu_cores = number_or<double>(md, keys::kCpuCores, info.cpu_count);
   s.memory_gb = number_or<double>(md, keys::kMemoryGb, std::ceil(info.memory_mb / 1024.0));
   s.disk_size_gb = number_or<double>(md, keys::kDiskSizeGbExact,
@@ -111,7 +130,10 @@ Sandbox to_sandbox(const core::SandboxInfo& info) {
   s.disk_mount_path = text_or_none(md, keys::kDiskMountPath).value_or("");
   s.gpu_count = number_or<int>(md, keys::kGpuCount, 0);
   s.gpu_type = text_or_none(md, keys::kGpuType);
-  s.vm = text_or_none(md, keys::kVm) == "true";
+  s.vm = text_or_none(md, keys::kVm) != "false";
+  const auto egress = egress_from_network(info.network, info.allow_internet_access);
+  s.network_allowlist = egress.allowlist;
+  s.network_denylist = egress.denylist;
   s.status = status_of(info.state);
   const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(info.end_at - info.started_at).count();
   s.timeout_minutes = static_cast<int>(std::lround(static_cast<double>(lifetime) / 60.0));
@@ -139,6 +161,7 @@ Sandbox to_sandbox(const core::SandboxInfo& info) {
   s.updated_at = info.started_at;
   s.started_at = info.started_at;
   s.team_id = text_or_none(md, keys::kTeamId);
+  s.user_id = text_or_none(md, keys::kUserId);
   s.region = text_or_none(md, keys::kRegion);
   s.registry_credentials_id = text_or_none(md, keys::kRegistryCredentialsId);
   return s;
@@ -156,11 +179,92 @@ std::vector<core::SandboxState> states_for(SandboxStatus status) {
     case SandboxStatus::RUNNING:
       return {core::SandboxState::running};
     case SandboxStatus::PAUSED:
-    case SandboxStatus::STOPPED:
       return {core::SandboxState::paused};
     default:
       return {};
   }
+}
+
+namespace {
+
+bool is_address(const std::string& entry) {
+  // Prime's validator has already said each entry is IPv4, CIDR or a hostname;
+  // hostnames are the ones with a letter or a wildcard in them.
+  return std::none_of(entry.begin(), entry.end(), [](unsigned char c) { return std::isalpha(c) != 0 || c == '*'; });
+}
+
+void check_ppio_denylist(const std::vector<std::string>& denylist) {
+  for (const auto& entry : denylist) {
+    if (!is_address(entry)) {
+      throw std::invalid_argument("network_denylist: PPIO denies IPv4 addresses and CIDR blocks only, not hostnames (" +
+                                  entry + "); use an allowlist to limit hostnames");
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<core::NetworkConfig> network_for(const std::optional<std::vector<std::string>>& allowlist,
+                                               const std::optional<std::vector<std::string>>& denylist) {
+  if (!allowlist && !denylist) return std::nullopt;
+  const auto update = network_update_for({allowlist, denylist});
+  core::NetworkConfig config;
+  config.allow_out = update.allow_out;
+  config.deny_out = update.deny_out;
+  return config;
+}
+
+core::NetworkUpdate network_update_for(const SandboxEgressPolicy& policy) {
+  core::NetworkUpdate update;
+  if (policy.allowlist) {
+    update.deny_out = std::vector<std::string>{core::kAllTraffic};
+    if (!policy.allowlist->empty()) update.allow_out = *policy.allowlist;
+  } else if (policy.denylist) {
+    check_ppio_denylist(*policy.denylist);
+    update.deny_out = *policy.denylist;  // [] is sent: it reads back as Prime's "allow all"
+  }
+  return update;
+}
+
+SandboxEgressPolicy egress_from_network(const std::optional<core::NetworkConfig>& network,
+                                        std::optional<bool> allow_internet_access) {
+  const auto* deny = network && network->deny_out ? &*network->deny_out : nullptr;
+  const bool blocks_all = allow_internet_access == false ||
+                          (deny != nullptr && std::find(deny->begin(), deny->end(), core::kAllTraffic) != deny->end());
+  SandboxEgressPolicy policy;
+  if (blocks_all) {
+    policy.allowlist = network && network->allow_out ? *network->allow_out : std::vector<std::string>{};
+  } else if (deny != nullptr) {
+    policy.denylist = *deny;
+  }
+  return policy;
+}
+
+SandboxEgressPolicy policy_for_set_network(const std::optional<std::vector<std::string>>& allow,
+                                           const std::optional<std::vector<std::string>>& deny) {
+  if (allow.has_value() == deny.has_value()) throw std::invalid_argument("exactly one of allow or deny must be provided");
+  const auto& list = allow ? *allow : *deny;
+  if (list.empty()) throw std::invalid_argument("allow or deny must contain at least one destination");
+  const bool has_star = std::find(list.begin(), list.end(), "*") != list.end();
+  if (has_star && list.size() > 1) throw std::invalid_argument("'*' must be the only destination");
+  SandboxEgressPolicy policy;
+  if (has_star) {
+    // allow ["*"]: nothing is denied; deny ["*"]: nothing is allowed.
+    if (allow) {
+      policy.denylist = std::vector<std::string>{};
+    } else {
+      policy.allowlist = std::vector<std::string>{};
+    }
+    return policy;
+  }
+  validate_egress_lists(allow, deny);
+  policy.allowlist = allow;
+  policy.denylist = deny;
+  return policy;
+}
+
+std::string port_host(int port, const std::string& sandbox_id, const std::string& domain) {
+  return std::to_string(port) + "-" + sandbox_id + "." + domain;
 }
 
 }  // namespace ppio_sandbox::prime_compatible::mapping

@@ -1,5 +1,6 @@
 #include "ppio_sandbox/prime_compatible/models.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -12,12 +13,11 @@ namespace jf = core::json_fields;
 
 namespace {
 
-constexpr std::array<std::pair<SandboxStatus, const char*>, 8> kStatusNames{{
+constexpr std::array<std::pair<SandboxStatus, const char*>, 7> kStatusNames{{
     {SandboxStatus::PENDING, "PENDING"},
     {SandboxStatus::PROVISIONING, "PROVISIONING"},
     {SandboxStatus::RUNNING, "RUNNING"},
     {SandboxStatus::PAUSED, "PAUSED"},
-    {SandboxStatus::STOPPED, "STOPPED"},
     {SandboxStatus::ERROR, "ERROR"},
     {SandboxStatus::TERMINATED, "TERMINATED"},
     {SandboxStatus::TIMEOUT, "TIMEOUT"},
@@ -68,11 +68,69 @@ SandboxStatus parse_sandbox_status(const std::string& name) {
   for (const auto& [value, text] : kStatusNames) {
     if (name == text) return value;
   }
+  // The old name of PAUSED: Prime before 0.2.16 and PPIO's Python adapter still have it.
+  if (name == "STOPPED") return SandboxStatus::PAUSED;
   throw std::invalid_argument("'" + name + "' is not a valid SandboxStatus");
 }
 
 void to_json(json& j, SandboxStatus v) { j = to_string(v); }
 void from_json(const json& j, SandboxStatus& v) { v = parse_sandbox_status(j.get<std::string>()); }
+
+std::ostream& operator<<(std::ostream& out, SandboxStatus status) { return out << to_string(status); }
+
+bool operator==(SandboxStatus status, std::string_view text) {
+  for (const auto& [value, name] : kStatusNames) {
+    if (value == status) return text == name;
+  }
+  return false;
+}
+
+namespace {
+
+void reject_nul(const std::string& text, const char* message) {
+  if (text.find('\0') != std::string::npos) throw std::invalid_argument(message);
+}
+
+}  // namespace
+
+void StartCommand::validate() const {
+  if (executable.empty()) throw std::invalid_argument("executable must contain at least 1 character");
+  reject_nul(executable, "executable must not contain NUL bytes");
+  for (const auto& arg : args) reject_nul(arg, "args must not contain NUL bytes");
+}
+
+void to_json(json& j, const StartCommand& v) { j = json{{"executable", v.executable}, {"args", v.args}}; }
+
+void from_json(const json& j, StartCommand& v) {
+  if (!j.is_object()) throw std::invalid_argument("StartCommand must be an object");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "executable" && key != "args") throw std::invalid_argument("StartCommand has no field '" + key + "'");
+  }
+  v = StartCommand{};
+  jf::require(j, {"executable"}, v.executable);
+  jf::read(j, {"args"}, v.args);
+}
+
+bool start_command_is(const StartCommandSpec& spec, std::string_view text) {
+  const auto* shell = std::get_if<std::string>(&spec);
+  return shell != nullptr && std::string_view(*shell) == text;
+}
+
+void to_json(json& j, const StartCommandSpec& v) {
+  if (const auto* shell = std::get_if<std::string>(&v)) {
+    j = *shell;
+  } else {
+    j = std::get<StartCommand>(v);
+  }
+}
+
+void from_json(const json& j, StartCommandSpec& v) {
+  if (j.is_string()) {
+    v = j.get<std::string>();
+  } else {
+    v = j.get<StartCommand>();
+  }
+}
 
 void to_json(json& j, const AdvancedConfigs& v) { j = v.extra; }
 void from_json(const json& j, AdvancedConfigs& v) {
@@ -92,6 +150,8 @@ void to_json(json& j, const Sandbox& v) {
            {"gpu_count", v.gpu_count},
            {"gpu_type", or_null(v.gpu_type)},
            {"vm", v.vm},
+           {"network_allowlist", or_null(v.network_allowlist)},
+           {"network_denylist", or_null(v.network_denylist)},
            {"status", v.status},
            {"timeout_minutes", v.timeout_minutes},
            {"idle_timeout_minutes", or_null(v.idle_timeout_minutes)},
@@ -119,7 +179,7 @@ void from_json(const json& j, Sandbox& v) {
   jf::require(j, {"id"}, v.id);
   jf::require(j, {"name"}, v.name);
   jf::require(j, {"docker_image", "dockerImage"}, v.docker_image);
-  if (const auto* sc = jf::find(j, {"start_command", "startCommand"})) v.start_command = as_text(*sc);
+  jf::read(j, {"start_command", "startCommand"}, v.start_command);
   jf::require(j, {"cpu_cores", "cpuCores"}, v.cpu_cores);
   jf::require(j, {"memory_gb", "memoryGB"}, v.memory_gb);
   jf::require(j, {"disk_size_gb", "diskSizeGB"}, v.disk_size_gb);
@@ -127,6 +187,8 @@ void from_json(const json& j, Sandbox& v) {
   jf::require(j, {"gpu_count", "gpuCount"}, v.gpu_count);
   jf::read(j, {"gpu_type", "gpuType"}, v.gpu_type);
   jf::read(j, {"vm"}, v.vm);
+  jf::read(j, {"network_allowlist", "networkAllowlist"}, v.network_allowlist);
+  jf::read(j, {"network_denylist", "networkDenylist"}, v.network_denylist);
   jf::require(j, {"status"}, v.status);
   jf::require(j, {"timeout_minutes", "timeoutMinutes"}, v.timeout_minutes);
   jf::read(j, {"idle_timeout_minutes", "idleTimeoutMinutes"}, v.idle_timeout_minutes);
@@ -174,7 +236,15 @@ void require_utf8(const std::optional<EnvVars>& vars, const std::string& field) 
 void CreateSandboxRequest::validate() const {
   require_utf8(name, "name");
   require_utf8(docker_image, "docker_image");
-  if (start_command) require_utf8(*start_command, "start_command");
+  if (start_command) {
+    if (const auto* argv = std::get_if<StartCommand>(&*start_command)) {
+      argv->validate();
+      require_utf8(argv->executable, "start_command");
+      for (const auto& arg : argv->args) require_utf8(arg, "start_command");
+    } else {
+      require_utf8(std::get<std::string>(*start_command), "start_command");
+    }
+  }
   for (const auto& label : labels) require_utf8(label, "labels");
   require_utf8(environment_vars, "environment_vars");
   require_utf8(secrets, "secrets");
@@ -186,6 +256,10 @@ void CreateSandboxRequest::validate() const {
   if (gpu_count > 0 && !gpu_type) throw std::invalid_argument("gpu_type is required when gpu_count is greater than 0");
   if (gpu_count > 0 && vm == false) throw std::invalid_argument("gpu_count is not supported with vm=False");
   if (gpu_type && gpu_count == 0) throw std::invalid_argument("gpu_type requires gpu_count greater than 0");
+  if ((network_allowlist || network_denylist) && vm == false) {
+    throw std::invalid_argument("network_allowlist and network_denylist are only supported for VM sandboxes (vm=True)");
+  }
+  validate_egress_lists(network_allowlist, network_denylist);
   if (idle_timeout_minutes) {
     if (*idle_timeout_minutes < 1) throw std::invalid_argument("idle_timeout_minutes must be >= 1");
     if (timeout_minutes > 0 && *idle_timeout_minutes > timeout_minutes) {
@@ -195,6 +269,21 @@ void CreateSandboxRequest::validate() const {
     }
   }
   if (timeout_minutes < 0) throw std::invalid_argument("timeout_minutes must be >= 0");
+}
+
+std::optional<StartCommandSpec> CreateSandboxRequest::command_to_run() const {
+  if (!start_command || *start_command == kDefaultStartCommand) return std::nullopt;
+  return start_command;
+}
+
+void UpdateSandboxRequest::validate() const {
+  if (!idle_timeout_minutes) return;
+  if (*idle_timeout_minutes < 1) throw std::invalid_argument("idle_timeout_minutes must be >= 1");
+  if (timeout_minutes && *timeout_minutes > 0 && *idle_timeout_minutes > *timeout_minutes) {
+    throw std::invalid_argument("idle_timeout_minutes must be <= timeout_minutes (got idle=" +
+                                std::to_string(*idle_timeout_minutes) +
+                                ", lifetime=" + std::to_string(*timeout_minutes) + ")");
+  }
 }
 
 // Prime sends requests in snake_case with nulls removed.
@@ -211,6 +300,8 @@ void to_json(json& j, const CreateSandboxRequest& v) {
   jf::write_if(j, "start_command", v.start_command);
   jf::write_if(j, "gpu_type", v.gpu_type);
   jf::write_if(j, "vm", v.vm);
+  jf::write_if(j, "network_allowlist", v.network_allowlist);  // [] is kept: it means "nothing out"
+  jf::write_if(j, "network_denylist", v.network_denylist);
   jf::write_if(j, "idle_timeout_minutes", v.idle_timeout_minutes);
   jf::write_if(j, "environment_vars", v.environment_vars);
   jf::write_if(j, "secrets", v.secrets);
@@ -225,13 +316,18 @@ void from_json(const json& j, CreateSandboxRequest& v) {
   v = CreateSandboxRequest{};
   jf::require(j, {"name"}, v.name);
   jf::require(j, {"docker_image"}, v.docker_image);
-  if (const auto* sc = jf::find(j, {"start_command"})) v.start_command = as_text(*sc);
+  // Present as null means none; absent means Prime's default.
+  if (auto it = j.find("start_command"); it != j.end()) {
+    v.start_command = it->is_null() ? std::nullopt : std::optional<StartCommandSpec>(it->get<StartCommandSpec>());
+  }
   jf::read(j, {"cpu_cores"}, v.cpu_cores);
   jf::read(j, {"memory_gb"}, v.memory_gb);
   jf::read(j, {"disk_size_gb"}, v.disk_size_gb);
   jf::read(j, {"gpu_count"}, v.gpu_count);
   jf::read(j, {"gpu_type"}, v.gpu_type);
   jf::read(j, {"vm"}, v.vm);
+  jf::read(j, {"network_allowlist"}, v.network_allowlist);
+  jf::read(j, {"network_denylist"}, v.network_denylist);
   jf::read(j, {"timeout_minutes"}, v.timeout_minutes);
   jf::read(j, {"idle_timeout_minutes"}, v.idle_timeout_minutes);
   read_env(j, {"environment_vars"}, v.environment_vars);
@@ -254,8 +350,11 @@ void to_json(json& j, const UpdateSandboxRequest& v) {
   jf::write_if(j, "memory_gb", v.memory_gb);
   jf::write_if(j, "disk_size_gb", v.disk_size_gb);
   jf::write_if(j, "gpu_count", v.gpu_count);
+  jf::write_if(j, "gpu_type", v.gpu_type);
   jf::write_if(j, "timeout_minutes", v.timeout_minutes);
+  jf::write_if(j, "idle_timeout_minutes", v.idle_timeout_minutes);
   jf::write_if(j, "environment_vars", v.environment_vars);
+  jf::write_if(j, "registry_credentials_id", v.registry_credentials_id);
   jf::write_if(j, "secrets", v.secrets);
 }
 
@@ -267,8 +366,11 @@ void from_json(const json& j, UpdateSandboxRequest& v) {
   jf::read(j, {"memory_gb", "memoryGB"}, v.memory_gb);
   jf::read(j, {"disk_size_gb", "diskSizeGB"}, v.disk_size_gb);
   jf::read(j, {"gpu_count", "gpuCount"}, v.gpu_count);
+  jf::read(j, {"gpu_type", "gpuType"}, v.gpu_type);
   jf::read(j, {"timeout_minutes", "timeoutMinutes"}, v.timeout_minutes);
+  jf::read(j, {"idle_timeout_minutes", "idleTimeoutMinutes"}, v.idle_timeout_minutes);
   read_env(j, {"environment_vars", "environmentVars"}, v.environment_vars);
+  jf::read(j, {"registry_credentials_id", "registryCredentialsId"}, v.registry_credentials_id);
   read_env(j, {"secrets"}, v.secrets);
 }
 
@@ -295,12 +397,14 @@ void to_json(json& j, const CommandRequest& v) {
   j = json{{"command", v.command}};
   jf::write_if(j, "working_dir", v.working_dir);
   jf::write_if(j, "env", v.env);
+  jf::write_if(j, "user", v.user);
 }
 
 void from_json(const json& j, CommandRequest& v) {
   jf::require(j, {"command"}, v.command);
   jf::read(j, {"working_dir", "workingDir"}, v.working_dir);
   read_env(j, {"env"}, v.env);
+  jf::read(j, {"user"}, v.user);
 }
 
 void to_json(json& j, const CommandResponse& v) {
@@ -326,7 +430,7 @@ void from_json(const json& j, FileUploadResponse& v) {
 }
 
 void to_json(json& j, const ReadFileResponse& v) {
-  j = json{{"content", v.content}, {"path", v.path}, {"size", v.size}};
+  j = json{{"content", v.content}, {"size", v.size}};
   jf::write_if(j, "total_size", v.total_size);
   jf::write_if(j, "offset", v.offset);
   jf::write_if(j, "truncated", v.truncated);
@@ -334,7 +438,6 @@ void to_json(json& j, const ReadFileResponse& v) {
 
 void from_json(const json& j, ReadFileResponse& v) {
   jf::require(j, {"content"}, v.content);
-  jf::require(j, {"path"}, v.path);
   jf::require(j, {"size"}, v.size);
   jf::read(j, {"total_size", "totalSize"}, v.total_size);
   jf::read(j, {"offset"}, v.offset);
@@ -348,11 +451,17 @@ void to_json(json& j, const BulkDeleteSandboxRequest& v) {
   j = json::object();
   jf::write_if(j, "sandbox_ids", v.sandbox_ids);
   jf::write_if(j, "labels", v.labels);
+  jf::write_if(j, "team_id", v.team_id);
+  jf::write_if(j, "user_id", v.user_id);
+  j["all_users"] = v.all_users;
 }
 
 void from_json(const json& j, BulkDeleteSandboxRequest& v) {
   jf::read(j, {"sandbox_ids", "sandboxIds"}, v.sandbox_ids);
   jf::read(j, {"labels"}, v.labels);
+  jf::read(j, {"team_id", "teamId"}, v.team_id);
+  jf::read(j, {"user_id", "userId"}, v.user_id);
+  jf::read(j, {"all_users", "allUsers"}, v.all_users);
 }
 
 void to_json(json& j, const BulkDeleteSandboxResponse& v) {
@@ -399,6 +508,48 @@ void from_json(const json& j, BackgroundJobStatus& v) {
   jf::read(j, {"stderr"}, v.stderr);
   jf::read(j, {"stdout_truncated", "stdoutTruncated"}, v.stdout_truncated);
   jf::read(j, {"stderr_truncated", "stderrTruncated"}, v.stderr_truncated);
+}
+
+namespace {
+
+constexpr std::array<const char*, 3> kLookupCodes{"NOT_FOUND", "FORBIDDEN", "MANAGED"};
+
+}  // namespace
+
+void to_json(json& j, const SandboxStatusSnapshot& v) {
+  j = json{{"sandbox_id", v.sandbox_id},
+           {"status", v.status},
+           {"error_type", or_null(v.error_type)},
+           {"error_message", or_null(v.error_message)},
+           {"pending_image_build_id", or_null(v.pending_image_build_id)}};
+}
+
+void from_json(const json& j, SandboxStatusSnapshot& v) {
+  jf::require(j, {"sandbox_id", "sandboxId"}, v.sandbox_id);
+  jf::require(j, {"status"}, v.status);
+  jf::read(j, {"error_type", "errorType"}, v.error_type);
+  jf::read(j, {"error_message", "errorMessage"}, v.error_message);
+  jf::read(j, {"pending_image_build_id", "pendingImageBuildId"}, v.pending_image_build_id);
+}
+
+void to_json(json& j, const SandboxStatusLookupError& v) {
+  j = json{{"sandbox_id", v.sandbox_id}, {"code", v.code}, {"message", v.message}};
+}
+
+void from_json(const json& j, SandboxStatusLookupError& v) {
+  jf::require(j, {"sandbox_id", "sandboxId"}, v.sandbox_id);
+  jf::require(j, {"code"}, v.code);
+  jf::require(j, {"message"}, v.message);
+  if (std::find(kLookupCodes.begin(), kLookupCodes.end(), v.code) == kLookupCodes.end()) {
+    throw std::invalid_argument("'" + v.code + "' is not a SandboxStatusLookupError code");
+  }
+}
+
+void to_json(json& j, const BatchSandboxStatusResponse& v) { j = json{{"statuses", v.statuses}, {"errors", v.errors}}; }
+
+void from_json(const json& j, BatchSandboxStatusResponse& v) {
+  jf::read(j, {"statuses"}, v.statuses);
+  jf::read(j, {"errors"}, v.errors);
 }
 
 }  // namespace ppio_sandbox::prime_compatible

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "error_mapping.hpp"
+#include "sandbox_state.hpp"
 #include "ppio_sandbox/prime_compatible/mapping.hpp"
 
 namespace ppio_sandbox::prime_compatible {
@@ -37,9 +38,20 @@ std::vector<std::string> unsupported_fields(const UpdateSandboxRequest& r) {
   if (r.memory_gb) out.push_back("memory_gb");
   if (r.disk_size_gb) out.push_back("disk_size_gb");
   if (r.gpu_count) out.push_back("gpu_count");
+  if (r.gpu_type) out.push_back("gpu_type");
+  if (r.idle_timeout_minutes) out.push_back("idle_timeout_minutes");
   if (r.environment_vars) out.push_back("environment_vars");
+  if (r.registry_credentials_id) out.push_back("registry_credentials_id");
   if (r.secrets) out.push_back("secrets");
   return out;
+}
+
+// Prime's checks of a batch: 1-100 entries, none twice.
+void check_batch_ids(const std::vector<std::string>& ids, const std::string& field) {
+  if (ids.empty() || ids.size() > 100) throw std::invalid_argument(field + " must contain between 1 and 100 entries");
+  if (std::set<std::string>(ids.begin(), ids.end()).size() != ids.size()) {
+    throw std::invalid_argument(field + " must be unique");
+  }
 }
 
 std::string list_cache_key(const core::ListQuery& query) {
@@ -93,21 +105,33 @@ std::string SandboxClient::resolve_template(const CreateSandboxRequest& request,
 
 Sandbox SandboxClient::create(const CreateSandboxRequest& request, const CreateOptions& options) {
   request.validate();
+  // PPIO's own limit on the egress lists (no hostnames to deny), before any request.
+  (void)mapping::network_for(request.network_allowlist, request.network_denylist);
+  // Prime fills an unset team from its config; the caller's request is not changed.
+  auto scoped = request;
+  if (!scoped.team_id) scoped.team_id = client_.team_id();
+  const auto command = scoped.command_to_run();
+  if (!command) scoped.start_command.reset();  // nothing runs, so none is recorded
   return mapped("Failed to create sandbox", [&] {
     auto& api = client_.control_plane();
-    auto wire = mapping::to_new_sandbox(request, resolve_template(request, options));
+    auto wire = mapping::to_new_sandbox(scoped, resolve_template(scoped, options));
+    if (client_.user_id()) wire.metadata[mapping::keys::kUserId] = *client_.user_id();
     if (options.secure) wire.secure = options.secure;
     const auto created = api.create_sandbox(wire);
-    // Commands and file calls need envd's address and token; this saves them a lookup.
-    remember_envd(created.sandbox_id, {created.envd_access_token, created.domain});
     try {
-      return mapping::to_sandbox(api.get_sandbox(created.sandbox_id));
+      const auto info = api.get_sandbox(created.sandbox_id);
+      // Commands and file calls need envd's address and token; this saves them a lookup.
+      remember_envd(created.sandbox_id, {info.envd_access_token ? info.envd_access_token : created.envd_access_token,
+                                         info.domain ? info.domain : created.domain, info.end_at, std::nullopt});
+      if (command) launch_start_command(created.sandbox_id, *command);
+      return mapping::to_sandbox(info);
     } catch (...) {
       // Never leave a sandbox running that the caller has no id for.
       try {
         api.kill_sandbox(created.sandbox_id);
       } catch (...) {
       }
+      forget_envd(created.sandbox_id);
       throw;
     }
   });
@@ -116,8 +140,42 @@ Sandbox SandboxClient::create(const CreateSandboxRequest& request, const CreateO
 Sandbox SandboxClient::get(const std::string& sandbox_id) {
   return mapped("Failed to get sandbox", [&] {
     const auto info = client_.control_plane().get_sandbox(sandbox_id);
-    remember_envd(sandbox_id, {info.envd_access_token, info.domain});
+    remember(info);
     return mapping::to_sandbox(info);
+  });
+}
+
+bool SandboxClient::is_vm(const std::string& sandbox_id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = envd_access_.find(sandbox_id); it != envd_access_.end() && it->second.vm) return *it->second.vm;
+  }
+  const bool vm = get(sandbox_id).vm;
+  std::lock_guard lock(mutex_);
+  if (auto it = envd_access_.find(sandbox_id); it != envd_access_.end()) it->second.vm = vm;
+  return vm;
+}
+
+BatchSandboxStatusResponse SandboxClient::get_sandbox_statuses(const std::vector<std::string>& sandbox_ids) {
+  check_batch_ids(sandbox_ids, "sandbox_ids");
+  return mapped("Failed to get sandbox statuses", [&] {
+    core::ListQuery query;
+    query.limit = 100;
+    std::map<std::string, core::SandboxInfo> live;
+    for (auto& info : client_.control_plane().list_all_sandboxes(query)) live.emplace(info.sandbox_id, std::move(info));
+    BatchSandboxStatusResponse out;
+    for (const auto& id : sandbox_ids) {
+      auto it = live.find(id);
+      if (it == live.end()) {
+        out.errors.push_back({id, "NOT_FOUND", "Sandbox " + id + " not found"});
+        continue;
+      }
+      SandboxStatusSnapshot snapshot;
+      snapshot.sandbox_id = id;
+      snapshot.status = parse_sandbox_status(mapping::status_of(it->second.state));
+      out.statuses.push_back(std::move(snapshot));
+    }
+    return out;
   });
 }
 
@@ -138,7 +196,8 @@ SandboxListResponse SandboxClient::list(const ListOptions& options) {
   out.per_page = options.per_page;
 
   core::ListQuery query;
-  query.metadata = mapping::label_filter(options.team_id, options.labels);
+  query.metadata = mapping::label_filter(options.team_id ? options.team_id : client_.team_id(), options.labels);
+  if (options.user_id) query.metadata[mapping::keys::kUserId] = *options.user_id;
   query.limit = options.per_page;
   if (options.status) {
     query.states = mapping::states_for(*options.status);
@@ -187,12 +246,13 @@ SandboxListResponse SandboxClient::list(const ListOptions& options) {
   });
 }
 
-std::vector<std::string> SandboxClient::ids_with_labels(const std::optional<std::string>& team_id,
-                                                       const std::vector<std::string>& labels) {
+std::vector<std::string> SandboxClient::ids_with_labels(const BulkDeleteOptions& options) {
+  const auto& labels = *options.labels;
   if (labels.empty()) return {};  // no label filter would select every sandbox
   return mapped("Failed to find sandboxes by labels", [&] {
     core::ListQuery query;
-    query.metadata = mapping::label_filter(team_id, labels);
+    query.metadata = mapping::label_filter(options.team_id ? options.team_id : client_.team_id(), labels);
+    if (options.user_id) query.metadata[mapping::keys::kUserId] = *options.user_id;
     query.limit = 100;
     std::vector<std::string> ids;
     for (const auto& info : client_.control_plane().list_all_sandboxes(query)) ids.push_back(info.sandbox_id);
@@ -205,7 +265,7 @@ BulkDeleteSandboxResponse SandboxClient::bulk_delete(const BulkDeleteOptions& op
     throw APIError("Must specify either sandbox_ids or labels, but not both");
   }
   const auto ids = options.sandbox_ids ? unique_in_order(*options.sandbox_ids)
-                                       : unique_in_order(ids_with_labels(options.team_id, *options.labels));
+                                       : unique_in_order(ids_with_labels(options));
   std::vector<std::optional<std::string>> errors(ids.size());
   run_parallel(ids.size(), [&](std::size_t i) {
     try {
@@ -229,11 +289,26 @@ BulkDeleteSandboxResponse SandboxClient::bulk_delete(const BulkDeleteOptions& op
 }
 
 std::string SandboxClient::get_logs(const std::string& sandbox_id) {
-  return mapped("Failed to get logs", [&] {
-    std::vector<std::string> lines;
+  std::vector<std::string> lines;
+  const auto info = mapped("Failed to get logs", [&] {
     for (auto& entry : client_.control_plane().sandbox_logs(sandbox_id)) lines.push_back(std::move(entry.message));
-    return join(lines, "\n");
+    return client_.control_plane().get_sandbox(sandbox_id);
   });
+  remember(info);
+  std::string logs = join(lines, "\n");
+  const auto& md = info.metadata;
+  const bool has_start_command = md.contains(mapping::keys::kStartCommand) || md.contains(mapping::keys::kStartArgv);
+  // A paused sandbox's files cannot be read until it resumes: its log then holds the control plane's lines only.
+  if (!has_start_command || info.state != core::SandboxState::running) return logs;
+  std::string output;
+  try {
+    output = read_file(sandbox_id, kStartCommandLog, {.offset = -kStartCommandLogTail, .length = kStartCommandLogTail})
+                 .content;
+  } catch (const SandboxFileNotFoundError&) {
+    // Started by another client, or the command removed its log: nothing to add.
+  }
+  if (output.empty()) return logs;
+  return logs.empty() ? output : logs + "\n" + output;
 }
 
 Sandbox SandboxClient::update(const std::string& sandbox_id, const UpdateSandboxRequest& request) {

@@ -1,6 +1,7 @@
-// execute_command and the background jobs: process.Process/Start on envd.
+// execute_command, start commands and the background jobs: process.Process/Start on envd.
 #include <charconv>
 #include <regex>
+#include <set>
 
 #include "error_mapping.hpp"
 #include "random_id.hpp"
@@ -94,31 +95,34 @@ core::ProcessStream SandboxClient::start_process(const std::string& sandbox_id, 
     } catch (const core::TransportError& e) {
       if (e.kind() == core::TransportError::Kind::timeout) {
         if (stream.pid()) kill_process_quietly(used, *stream.pid());
-        throw CommandTimeoutError(sandbox_id, command, timeout_seconds);
+        detail::throw_from_current(CommandTimeoutError(sandbox_id, command, timeout_seconds));
       }
       if (e.kind() == core::TransportError::Kind::connection_lost || e.kind() == core::TransportError::Kind::other) {
         // A sandbox killed under an open stream drops the connection.
-        if (auto gone = not_running_now(sandbox_id, command)) throw *gone;
+        if (auto gone = not_running_now(sandbox_id, command)) std::rethrow_exception(gone);
       }
-      throw APIError(std::string("Request failed: ") + e.what());
+      detail::throw_from_current(APIError(std::string("Request failed: ") + e.what()));
     } catch (const core::ProtocolError& e) {
-      throw APIError(std::string("Request failed: ") + e.what());
+      detail::throw_from_current(APIError(std::string("Request failed: ") + e.what()));
     }
 
     if (response.status != 200) {
-      throw APIError("HTTP " + std::to_string(response.status) + " POST " + url + ": " + response.body,
-                     response.status);
+      detail::throw_with_cause(
+          APIError("HTTP " + std::to_string(response.status) + " POST " + url + ": " + response.body, response.status),
+          detail::http_cause(response));
     }
     if (detach && stream.pid() && response.aborted) return stream;
     if (!stream.finished()) {
-      if (auto gone = not_running_now(sandbox_id, command)) throw *gone;
+      if (auto gone = not_running_now(sandbox_id, command)) std::rethrow_exception(gone);
       throw APIError("Request failed: protocol error: the stream ended without its end-stream message");
     }
     if (const auto& error = stream.error()) {
       using Code = core::connect::Code;
       switch (error->code) {
         case Code::deadline_exceeded:
-          throw CommandTimeoutError(sandbox_id, command, timeout_seconds);  // envd killed it
+          // envd killed it
+          detail::throw_with_cause(CommandTimeoutError(sandbox_id, command, timeout_seconds),
+                                   core::connect::RpcError(*error));
         case Code::unauthenticated:
           if (!stream.pid() && !token_refreshed) {
             token_refreshed = true;
@@ -127,15 +131,14 @@ core::ProcessStream SandboxClient::start_process(const std::string& sandbox_id, 
           }
           break;
         case Code::not_found:
-          forget_envd(sandbox_id);
-          throw detail::sandbox_gone(sandbox_id, command);
+          std::rethrow_exception(gone_error(sandbox_id, command));
         case Code::unavailable:
-          if (auto gone = not_running_now(sandbox_id, command)) throw *gone;
+          if (auto gone = not_running_now(sandbox_id, command)) std::rethrow_exception(gone);
           break;
         default:
           break;
       }
-      throw APIError(rpc_failure(*error));
+      detail::throw_with_cause(APIError(rpc_failure(*error)), core::connect::RpcError(*error));
     }
     if (detach && stream.pid()) return stream;
     if (!stream.end()) throw APIError("Command stream ended without exit code");
@@ -156,6 +159,34 @@ CommandResponse SandboxClient::execute_command(const std::string& sandbox_id, co
   auto stream = start_process(sandbox_id, command, start, options.user, seconds(timeout), timeout, seconds(50),
                               /*detach=*/false);
   return CommandResponse{stream.stdout_bytes(), stream.stderr_bytes(), stream.end()->exit_code};
+}
+
+void SandboxClient::launch_start_command(const std::string& sandbox_id, const StartCommandSpec& command) {
+  // `sh -c 'exec "$@" >> LOG 2>&1' name argv...` sends the output to the log
+  // and keeps the argv exactly as given: no word of it goes through a shell.
+  std::vector<std::string> argv;
+  std::string shown;
+  if (const auto* shell = std::get_if<std::string>(&command)) {
+    argv = {"/bin/bash", "-l", "-c", *shell};
+    shown = *shell;
+  } else {
+    const auto& start = std::get<StartCommand>(command);
+    argv.push_back(start.executable);
+    argv.insert(argv.end(), start.args.begin(), start.args.end());
+    for (const auto& word : argv) shown += (shown.empty() ? "" : " ") + shell_quote(word);
+  }
+  core::envd::StartRequest start;
+  start.process.cmd = "/bin/sh";
+  start.process.args = {"-c", "exec \"$@\" >> " + shell_quote(kStartCommandLog) + " 2>&1", "prime-start-command"};
+  start.process.args.insert(start.process.args.end(), argv.begin(), argv.end());
+  start.open_stdin = false;
+  try {
+    // Detached with no deadline: it lives as long as the sandbox, as a container's command does.
+    start_process(sandbox_id, shown, start, std::nullopt, std::nullopt, kJobLaunchTimeout, seconds(1),
+                  /*detach=*/true);
+  } catch (const std::exception& e) {
+    detail::throw_from_current(APIError(std::string("Failed to run start_command: ") + e.what()));
+  }
 }
 
 BackgroundJob SandboxClient::start_background_job(const std::string& sandbox_id, const std::string& command,
@@ -226,11 +257,35 @@ BackgroundJobStatus SandboxClient::get_background_job(const std::string& sandbox
   return status;
 }
 
+std::vector<BackgroundJobStatus> SandboxClient::get_background_jobs(const std::vector<BackgroundJob>& jobs,
+                                                                     std::optional<int> timeout) {
+  static const std::regex job_id(R"(^[0-9A-Fa-f]{8}$)");
+  if (jobs.empty() || jobs.size() > 100) throw std::invalid_argument("jobs must contain between 1 and 100 entries");
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& job : jobs) {
+    if (!std::regex_match(job.job_id, job_id)) throw std::invalid_argument("Invalid background job ID: " + job.job_id);
+    const std::string root = "/tmp/job_" + job.job_id;
+    if (job.stdout_log_file != root + ".stdout.log" || job.stderr_log_file != root + ".stderr.log" ||
+        job.exit_file != root + ".exit") {
+      throw std::invalid_argument(
+          "Batch status requires an unmodified BackgroundJob returned by start_background_job().");
+    }
+    if (!seen.emplace(job.sandbox_id, job.job_id).second) throw std::invalid_argument("jobs must be unique");
+  }
+  std::vector<BackgroundJobStatus> out(jobs.size());
+  run_parallel(jobs.size(), [&](std::size_t i) { out[i] = get_background_job(jobs[i].sandbox_id, jobs[i], timeout); });
+  return out;
+}
+
 BackgroundJobStatus SandboxClient::run_background_job(const std::string& sandbox_id, const std::string& command,
                                                       const RunBackgroundJobOptions& options) {
   if (options.poll_interval < 0) throw std::invalid_argument("poll_interval must not be negative");
   auto& clock = client_.clock();
   const auto deadline = clock.now() + seconds(options.timeout);
+  const auto cancelled = [&] {
+    return CancelledError("run_background_job was cancelled; the job keeps running in sandbox " + sandbox_id);
+  };
+  if (options.stop.stop_requested()) throw cancelled();
   const auto job = start_background_job(sandbox_id, command, {.working_dir = options.working_dir, .env = options.env});
   const auto interval = milliseconds(static_cast<std::int64_t>(options.poll_interval * 1000.0));
   while (true) {
@@ -238,7 +293,7 @@ BackgroundJobStatus SandboxClient::run_background_job(const std::string& sandbox
     if (status.completed) return status;
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock.now());
     if (left <= milliseconds(0)) throw CommandTimeoutError(sandbox_id, command, options.timeout);
-    clock.sleep(std::min(interval, left));
+    if (!clock.sleep_unless_stopped(std::min(interval, left), options.stop)) throw cancelled();
   }
 }
 

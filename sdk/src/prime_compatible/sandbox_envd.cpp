@@ -1,6 +1,7 @@
 // What every command and file call shares: the sandbox's envd address and
 // access token, and the retries and not-running rules of an envd exchange.
 #include "error_mapping.hpp"
+#include "sandbox_state.hpp"
 #include "ppio_sandbox/prime_compatible/sandbox_client.hpp"
 
 namespace ppio_sandbox::prime_compatible {
@@ -25,12 +26,35 @@ bool transient_status(int status) {
 void SandboxClient::remember_envd(const std::string& sandbox_id, EnvdAccess access) {
   std::lock_guard lock(mutex_);
   if (envd_access_.size() >= kMaxCachedSandboxes) envd_access_.clear();
-  envd_access_[sandbox_id] = std::move(access);
+  auto& entry = envd_access_[sandbox_id];
+  if (!access.vm) access.vm = entry.vm;  // learnt separately, by is_vm
+  entry = std::move(access);
+}
+
+void SandboxClient::remember(const core::SandboxInfo& info) {
+  remember_envd(info.sandbox_id, {info.envd_access_token, info.domain, info.end_at, std::nullopt});
 }
 
 void SandboxClient::forget_envd(const std::string& sandbox_id) {
   std::lock_guard lock(mutex_);
   envd_access_.erase(sandbox_id);
+}
+
+std::optional<Timestamp> SandboxClient::known_end(const std::string& sandbox_id) {
+  std::lock_guard lock(mutex_);
+  auto it = envd_access_.find(sandbox_id);
+  return it == envd_access_.end() ? std::nullopt : it->second.end_at;
+}
+
+std::exception_ptr SandboxClient::gone_error(const std::string& sandbox_id, const std::optional<std::string>& command) {
+  const auto why = detail::why_gone(client_, sandbox_id, known_end(sandbox_id));
+  forget_envd(sandbox_id);
+  return detail::not_running_error(sandbox_id, why, command);
+}
+
+void SandboxClient::clear_auth_cache() {
+  std::lock_guard lock(mutex_);
+  envd_access_.clear();
 }
 
 core::EnvdTarget SandboxClient::envd_target(const std::string& sandbox_id, bool refresh,
@@ -41,33 +65,35 @@ core::EnvdTarget SandboxClient::envd_target(const std::string& sandbox_id, bool 
       return {sandbox_id, it->second.access_token, it->second.domain, std::nullopt};
     }
   }
-  // Not made by this client (or its token was refused): the control plane
+  // Not seen by this client (or its token was refused): the control plane
   // knows whether it exists and, for a secure sandbox, its envd token.
   core::SandboxInfo info;
   try {
-    info = detail::mapped("Failed to get sandbox", [&] { return client_.control_plane().get_sandbox(sandbox_id); });
-  } catch (const APIError& e) {
-    if (e.status() == 404) throw detail::sandbox_gone(sandbox_id, command);
-    throw;
+    info = client_.control_plane().get_sandbox(sandbox_id);
+  } catch (const core::ApiException& e) {
+    if (e.status() == 404) std::rethrow_exception(gone_error(sandbox_id, command));
+    detail::rethrow_as_prime("Failed to get sandbox");
+  } catch (const core::TransportError&) {
+    detail::rethrow_as_prime("Failed to get sandbox");
+  } catch (const core::ConfigError&) {
+    detail::rethrow_as_prime("Failed to get sandbox");
   }
-  remember_envd(sandbox_id, {info.envd_access_token, info.domain});
+  remember(info);
   return {sandbox_id, info.envd_access_token, info.domain, std::nullopt};
 }
 
-std::optional<SandboxNotRunningError> SandboxClient::not_running_now(const std::string& sandbox_id,
-                                                                     const std::optional<std::string>& command) {
-  try {
-    const auto info = client_.control_plane().get_sandbox(sandbox_id);
-    if (info.state == core::SandboxState::paused) return detail::sandbox_paused(sandbox_id, command);
-    return std::nullopt;
-  } catch (const core::ApiException& e) {
-    if (e.status() == 404) {
-      forget_envd(sandbox_id);
-      return detail::sandbox_gone(sandbox_id, command);
+std::exception_ptr SandboxClient::not_running_now(const std::string& sandbox_id,
+                                                  const std::optional<std::string>& command) {
+  auto error = detail::not_running_now(client_, sandbox_id, command, known_end(sandbox_id));
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const SandboxNotRunningError& e) {
+      if (e.status() != "PAUSED") forget_envd(sandbox_id);
+    } catch (...) {
     }
-  } catch (const std::exception&) {
   }
-  return std::nullopt;  // cannot tell: the caller reports its own error
+  return error;
 }
 
 core::HttpResponse SandboxClient::envd_exchange(
@@ -106,17 +132,15 @@ core::HttpResponse SandboxClient::envd_exchange(
         clock.sleep(kConflictWaits[conflicts++]);
         continue;
       }
-      if (auto gone = not_running_now(sandbox_id, command)) throw *gone;
+      if (auto gone = not_running_now(sandbox_id, command)) std::rethrow_exception(gone);
       throw APIError("Sandbox " + sandbox_id + " returned 409 after " + std::to_string(conflicts + 1) +
                          " retries. This may be a transient DNS or gateway issue. Please retry.",
                      409);
     }
     if (core::is_sandbox_not_found(response)) {
       // envd's edge no longer routes to it: paused, or killed and gone.
-      auto paused = not_running_now(sandbox_id, command);
-      if (paused && paused->status() == "PAUSED") throw *paused;
-      forget_envd(sandbox_id);
-      throw detail::sandbox_gone(sandbox_id, command);
+      if (auto now = not_running_now(sandbox_id, command)) std::rethrow_exception(now);
+      std::rethrow_exception(gone_error(sandbox_id, command));
     }
     if (retry.idempotent && transient_status(response.status) && retries < retry.waits.size()) {
       clock.sleep(retry.waits[retries++]);

@@ -90,13 +90,17 @@ FileUploadResponse SandboxClient::upload(const std::string& sandbox_id, const st
                                return client_.transport()->send_streaming(request, {.upload = body.source});
                              });
   } catch (const core::TransportError& e) {
-    if (e.kind() == core::TransportError::Kind::timeout) throw UploadTimeoutError(sandbox_id, file_path, timeout);
-    throw APIError(std::string("Upload failed: Request failed: ") + e.what());
+    if (e.kind() == core::TransportError::Kind::timeout) {
+      detail::throw_from_current(UploadTimeoutError(sandbox_id, file_path, timeout));
+    }
+    detail::throw_from_current(APIError(std::string("Upload failed: Request failed: ") + e.what()));
   }
   if (response.status < 200 || response.status >= 300) {
     const std::string where = from_file ? " POST " + url : "";
-    throw APIError("Upload failed: HTTP " + std::to_string(response.status) + where + ": " + response.body,
-                   response.status);
+    detail::throw_with_cause(
+        APIError("Upload failed: HTTP " + std::to_string(response.status) + where + ": " + response.body,
+                 response.status),
+        detail::http_cause(response));
   }
   return FileUploadResponse{true, file_path, 0, utc_now()};
 }
@@ -173,16 +177,20 @@ void SandboxClient::download_file(const std::string& sandbox_id, const std::stri
         });
   } catch (const core::TransportError& e) {
     cleanup();
-    if (e.kind() == core::TransportError::Kind::timeout) throw DownloadTimeoutError(sandbox_id, file_path, timeout);
-    throw APIError(std::string("Download failed: Request failed: ") + e.what());
+    if (e.kind() == core::TransportError::Kind::timeout) {
+      detail::throw_from_current(DownloadTimeoutError(sandbox_id, file_path, timeout));
+    }
+    detail::throw_from_current(APIError(std::string("Download failed: Request failed: ") + e.what()));
   } catch (...) {
     cleanup();
     throw;
   }
   if (response.status < 200 || response.status >= 300) {
     cleanup();
-    throw APIError("Download failed: HTTP " + std::to_string(response.status) + " GET " + url + ": " + response.body,
-                   response.status);
+    detail::throw_with_cause(APIError("Download failed: HTTP " + std::to_string(response.status) + " GET " + url +
+                                          ": " + response.body,
+                                      response.status),
+                             detail::http_cause(response));
   }
   if (!out.is_open()) {  // an empty file: no body arrived
     if (local_file_path.has_parent_path()) fs::create_directories(local_file_path.parent_path());
@@ -223,14 +231,18 @@ ReadFileResponse SandboxClient::read_file(const std::string& sandbox_id, const s
       return client_.transport()->send(request);
     });
   } catch (const core::TransportError& e) {
-    if (e.kind() == core::TransportError::Kind::timeout) throw timed_out();
-    throw APIError(std::string("Read file failed: Request failed: ") + e.what());
+    if (e.kind() == core::TransportError::Kind::timeout) detail::throw_from_current(timed_out());
+    detail::throw_from_current(APIError(std::string("Read file failed: Request failed: ") + e.what()));
   }
   if (stat.status != 200) {
     const auto error = core::connect::parse_error(stat.body, stat.status);
-    if (error.code == core::connect::Code::not_found) throw SandboxFileNotFoundError(file_path);
-    throw APIError("Read file failed: HTTP " + std::to_string(stat.status) + " POST " + url + ": " + stat.body,
-                   stat.status);
+    if (error.code == core::connect::Code::not_found) {
+      detail::throw_with_cause(SandboxFileNotFoundError(file_path), core::connect::RpcError(error));
+    }
+    detail::throw_with_cause(
+        APIError("Read file failed: HTTP " + std::to_string(stat.status) + " POST " + url + ": " + stat.body,
+                 stat.status),
+        core::connect::RpcError(error));
   }
   std::int64_t total = 0;
   try {
@@ -241,7 +253,7 @@ ReadFileResponse SandboxClient::read_file(const std::string& sandbox_id, const s
     }
     total = entry_size(entry);
   } catch (const nlohmann::json::exception& e) {
-    throw APIError(std::string("Read file failed: unexpected Stat answer: ") + e.what());
+    detail::throw_from_current(APIError(std::string("Read file failed: unexpected Stat answer: ") + e.what()));
   }
 
   // 2. The window, clamped to the file.
@@ -257,7 +269,6 @@ ReadFileResponse SandboxClient::read_file(const std::string& sandbox_id, const s
   }
 
   ReadFileResponse out;
-  out.path = file_path;
   out.total_size = total;
   out.offset = start;
   if (length > 0) {
@@ -294,17 +305,20 @@ ReadFileResponse SandboxClient::read_file(const std::string& sandbox_id, const s
         return client_.transport()->send_streaming(request, handlers);
       });
     } catch (const core::TransportError& e) {
-      if (e.kind() == core::TransportError::Kind::timeout) throw timed_out();
-      throw APIError(std::string("Read file failed: Request failed: ") + e.what());
+      if (e.kind() == core::TransportError::Kind::timeout) detail::throw_from_current(timed_out());
+      detail::throw_from_current(APIError(std::string("Read file failed: Request failed: ") + e.what()));
     }
-    if (response.status == 404) throw SandboxFileNotFoundError(file_path);
-    if (response.status == 413) throw SandboxFileTooLargeError(file_path, response.body);
+    if (response.status == 404) detail::throw_with_cause(SandboxFileNotFoundError(file_path), detail::http_cause(response));
+    if (response.status == 413) {
+      detail::throw_with_cause(SandboxFileTooLargeError(file_path, response.body), detail::http_cause(response));
+    }
     if (response.status == 416) {
       out.content.clear();  // the file shrank since Stat
     } else if (response.status < 200 || response.status >= 300) {
-      throw APIError("Read file failed: HTTP " + std::to_string(response.status) + " GET " + url + ": " +
-                         response.body,
-                     response.status);
+      detail::throw_with_cause(APIError("Read file failed: HTTP " + std::to_string(response.status) + " GET " + url +
+                                            ": " + response.body,
+                                        response.status),
+                               detail::http_cause(response));
     }
   }
   out.size = static_cast<std::int64_t>(out.content.size());

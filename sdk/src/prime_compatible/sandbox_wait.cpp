@@ -29,8 +29,6 @@ milliseconds poll_backoff(int n) {
 // (401, 402, 400, ...) is raised as Prime's error at once.
 bool transient(int status) { return status == 408 || status == 429 || status >= 500; }
 
-SandboxNotRunningError gone(const std::string& id) { return detail::sandbox_gone(id); }
-
 // Python's repr of a list of pairs / a dict of strings, as Prime's messages print them.
 std::string py_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string out = "[";
@@ -58,10 +56,10 @@ class Budget {
   int seconds() const { return seconds_; }
   void count_attempt() { ++attempts_; }
   bool exhausted() const { return attempts_ >= max_attempts_ || clock_.now() >= deadline_; }
-  // Sleeps the next backoff, never past the deadline.
-  void back_off() {
+  // Sleeps the next backoff, never past the deadline; false when `stop` cut it short.
+  bool back_off(const std::stop_token& stop) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline_ - clock_.now());
-    clock_.sleep(std::max(milliseconds(0), std::min(poll_backoff(attempts_ - 1), left)));
+    return clock_.sleep_unless_stopped(std::max(milliseconds(0), std::min(poll_backoff(attempts_ - 1), left)), stop);
   }
 
  private:
@@ -72,24 +70,31 @@ class Budget {
   int attempts_ = 0;
 };
 
+CancelledError cancelled(const std::string& what) { return CancelledError(what + " was cancelled"); }
+
 }  // namespace
 
-void SandboxClient::wait_for_creation(const std::string& sandbox_id, int max_attempts) {
+void SandboxClient::wait_for_creation(const std::string& sandbox_id, int max_attempts, std::stop_token stop) {
   auto& api = client_.control_plane();
   Budget budget(client_.clock(), std::max(1, max_attempts));
   bool reachability = false;
   std::string last_error;
+  std::exception_ptr last_cause;
   while (true) {
+    if (stop.stop_requested()) throw cancelled("wait_for_creation");
     budget.count_attempt();
     std::optional<core::SandboxInfo> info;
     try {
       info = api.get_sandbox(sandbox_id);
+      remember(*info);
     } catch (const core::ApiException& e) {
-      if (e.status() == 404) throw gone(sandbox_id);
+      if (e.status() == 404) std::rethrow_exception(gone_error(sandbox_id, std::nullopt));
       if (!transient(e.status())) detail::rethrow_as_prime("Failed to get sandbox");
       last_error = e.what();
+      last_cause = std::current_exception();
     } catch (const core::TransportError& e) {
       last_error = e.what();
+      last_cause = std::current_exception();
     } catch (const core::ConfigError&) {
       detail::rethrow_as_prime("Failed to get sandbox");
     }
@@ -104,25 +109,31 @@ void SandboxClient::wait_for_creation(const std::string& sandbox_id, int max_att
                                                   {sandbox_id, info->envd_access_token, info->domain});
       if (health.healthy) return;
       last_error = health.detail;
+      last_cause = nullptr;
     }
 
     if (budget.exhausted()) {
+      // Prime chains the timeout to the last error it saw.
+      const auto raise = [&](SandboxNotRunningError error) {
+        if (last_cause) detail::throw_with_cause(std::move(error), last_cause);
+        throw std::move(error);
+      };
       if (reachability) {
-        throw SandboxNotRunningError(sandbox_id, "RUNNING", "GATEWAY_REACHABILITY_TIMEOUT", std::nullopt,
+        raise(SandboxNotRunningError(sandbox_id, "RUNNING", "GATEWAY_REACHABILITY_TIMEOUT", std::nullopt,
                                      "Sandbox " + sandbox_id +
                                          " reached RUNNING but did not become reachable through the gateway within " +
                                          std::to_string(budget.seconds()) + "s" +
-                                         (last_error.empty() ? "" : ". Last error: " + last_error));
+                                         (last_error.empty() ? "" : ". Last error: " + last_error)));
       }
-      throw SandboxNotRunningError(sandbox_id, std::nullopt, std::nullopt, std::nullopt,
-                                   "Sandbox did not reach RUNNING within " + std::to_string(budget.seconds()) + "s");
+      raise(SandboxNotRunningError(sandbox_id, std::nullopt, std::nullopt, std::nullopt,
+                                   "Sandbox did not reach RUNNING within " + std::to_string(budget.seconds()) + "s"));
     }
-    budget.back_off();
+    if (!budget.back_off(stop)) throw cancelled("wait_for_creation");
   }
 }
 
 std::map<std::string, std::string> SandboxClient::bulk_wait_for_creation(const std::vector<std::string>& sandbox_ids,
-                                                                        int max_attempts) {
+                                                                        int max_attempts, std::stop_token stop) {
   if (sandbox_ids.empty() || sandbox_ids.size() > 100) {
     throw std::invalid_argument("sandbox_ids must contain between 1 and 100 entries");
   }
@@ -134,6 +145,7 @@ std::map<std::string, std::string> SandboxClient::bulk_wait_for_creation(const s
   std::map<std::string, std::string> status;               // last seen, by id
   std::map<std::string, std::string> reachability_errors;  // last probe failure, by id
   while (true) {
+    if (stop.stop_requested()) throw cancelled("bulk_wait_for_creation");
     budget.count_attempt();
     std::optional<std::vector<core::SandboxInfo>> listed;
     try {
@@ -189,7 +201,7 @@ std::map<std::string, std::string> SandboxClient::bulk_wait_for_creation(const s
       throw std::runtime_error("Timeout waiting for sandboxes to be ready. Status: " + py_dict(final_status) + "." +
                                (errors.empty() ? "" : " Last reachability errors: " + py_dict(errors)));
     }
-    budget.back_off();
+    if (!budget.back_off(stop)) throw cancelled("bulk_wait_for_creation");
   }
 }
 

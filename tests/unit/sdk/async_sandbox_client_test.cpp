@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "mock_transport.hpp"
 #include "ppio_sandbox/prime_compatible.hpp"
@@ -65,15 +68,81 @@ TEST(AsyncSandboxClientOverMock, NeverHasMoreThanMaxConnectionsRequestsInFlight)
   EXPECT_LE(most.load(), 3);
 }
 
-TEST(AsyncSandboxClientOverMock, DestructorFinishesQueuedCalls) {
+TEST(AsyncSandboxClientOverMock, DestructorWaitsForRunningCallsAndCancelsQueuedOnes) {
   auto transport = std::make_shared<MockTransport>();
-  EXPECT_CALL(*transport, send(_)).Times(20).WillRepeatedly(Return(reply(204)));
-  std::vector<std::future<prime::DeleteSandboxResponse>> futures;
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool inside = false;
+  bool release = false;
+  // The first delete holds the only thread until the test lets it go; the rest queue behind it.
+  EXPECT_CALL(*transport, send(Req("DELETE", "/sandboxes/irunning"))).WillOnce([&](const core::HttpRequest&) {
+    std::unique_lock lock(mutex);
+    inside = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return release; });
+    return reply(204);
+  });
+  EXPECT_CALL(*transport, send(Req("DELETE", "/sandboxes/iqueued"))).Times(0);
+  std::future<prime::DeleteSandboxResponse> running;
+  std::vector<std::future<prime::DeleteSandboxResponse>> queued;
+  std::thread releaser;
   {
-    prime::AsyncSandboxClient client(options(transport), 2);
-    for (int i = 0; i < 20; ++i) futures.push_back(client.delete_("i" + std::to_string(i)));
+    prime::AsyncSandboxClient client(options(transport), 1);
+    running = client.delete_("irunning");
+    for (int i = 0; i < 20; ++i) queued.push_back(client.delete_("iqueued"));
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return inside; });
+    }
+    // The destructor cancels the queue first, so the queued futures fail while the running call still waits.
+    releaser = std::thread([&] {
+      for (auto& f : queued) f.wait();
+      std::lock_guard lock(mutex);
+      release = true;
+      changed.notify_all();
+    });
   }
-  for (auto& f : futures) EXPECT_TRUE(f.get().success);
+  releaser.join();
+  EXPECT_TRUE(running.get().success);
+  for (auto& f : queued) EXPECT_THROW(f.get(), prime::CancelledError);
+}
+
+TEST(AsyncSandboxClientOverMock, CallsAfterCloseAreRefusedWithHttpxsMessage) {
+  auto transport = std::make_shared<MockTransport>();
+  EXPECT_CALL(*transport, send(_)).Times(0);
+  prime::AsyncSandboxClient client(options(transport), 2);
+  client.close();
+  try {
+    client.get("ia");
+    FAIL() << "nothing thrown";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "Cannot send a request, as the client has been closed.");
+  }
+  client.close();  // twice is harmless
+}
+
+TEST(AsyncSandboxClientOverMock, CloseStopsARunningWaitAtOnce) {
+  auto transport = std::make_shared<MockTransport>();
+  std::mutex mutex;
+  std::condition_variable changed;
+  int polls = 0;
+  // Never running: without close() the wait would poll for its whole budget.
+  EXPECT_CALL(*transport, send(Req("GET", "/sandboxes/ia"))).WillRepeatedly([&](const core::HttpRequest&) {
+    std::lock_guard lock(mutex);
+    ++polls;
+    changed.notify_all();
+    return reply(200, sandbox_json("ia", "paused"));
+  });
+  prime::ClientOptions o = options(transport);
+  o.clock = core::steady_clock();  // real sleeps between polls, which close() must cut short
+  prime::AsyncSandboxClient client(o, 1);
+  auto waiting = client.wait_for_creation("ia", 1000);
+  {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return polls > 0; });
+  }
+  client.close();
+  EXPECT_THROW(waiting.get(), prime::CancelledError);
 }
 
 }  // namespace

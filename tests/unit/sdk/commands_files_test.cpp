@@ -80,6 +80,14 @@ class OverMock : public ::testing::Test {
   void expect_lookup(const std::string& extra = "") {
     EXPECT_CALL(*transport_, send(Req("GET", kLookup))).WillOnce(Return(reply(200, sandbox_json("ia", "running", extra))));
   }
+  // What the SDK asks once a sandbox is gone, to tell why: its log, which PPIO
+  // no longer has (v2, then v1). Call after the lookups: it must take precedence.
+  void expect_log_of_gone_sandbox() {
+    EXPECT_CALL(*transport_, send(Req("GET", "http://api.test/v2/sandboxes/ia/logs")))
+        .WillRepeatedly(Return(reply(404, "{}")));
+    EXPECT_CALL(*transport_, send(::testing::Field(&core::HttpRequest::url, "http://api.test/sandboxes/ia/logs")))
+        .WillRepeatedly(Return(reply(404, "{}")));
+  }
 
   std::shared_ptr<Transport> transport_ = std::make_shared<Transport>();
   std::shared_ptr<core::ManualClock> clock_ = std::make_shared<core::ManualClock>();
@@ -182,6 +190,7 @@ TEST_F(StreamsOverMock, AClientTimeoutMidStreamKillsTheProcess) {
 
 TEST_F(CommandsOverMock, AnUnknownSandboxFailsBeforeEnvd) {
   EXPECT_CALL(*transport_, send(Req("GET", kLookup))).WillOnce(Return(reply(404, R"({"code":404,"message":"nope"})")));
+  expect_log_of_gone_sandbox();
   EXPECT_CALL(*transport_, send(Req("POST", kStart))).Times(0);
   try {
     client().execute_command("ia", "echo hi");
@@ -198,6 +207,7 @@ TEST_F(CommandsOverMock, AnUnknownSandboxFailsBeforeEnvd) {
 
 TEST_F(CommandsOverMock, LongCommandsAreShortenedInTheMessage) {
   EXPECT_CALL(*transport_, send(Req("GET", kLookup))).WillOnce(Return(reply(404, "{}")));
+  expect_log_of_gone_sandbox();
   const std::string command(80, 'x');
   try {
     client().execute_command("ia", command);
@@ -212,6 +222,7 @@ TEST_F(CommandsOverMock, EnvdsSandboxNotFound502IsSandboxNotRunning) {
   EXPECT_CALL(*transport_, send(Req("GET", kLookup)))
       .WillOnce(Return(reply(200, sandbox_json("ia"))))
       .WillOnce(Return(reply(404, "{}")));
+  expect_log_of_gone_sandbox();
   EXPECT_CALL(*transport_, send(Req("POST", kStart)))
       .WillOnce(Return(reply(502, R"({"sandboxId":"ia","message":"The sandbox was not found","code":502})")));
   try {
@@ -262,6 +273,7 @@ TEST_F(CommandsOverMock, EndStreamErrorsMapToPrimesTypes) {
     auto transport = std::make_shared<MockTransport>();
     transport_ = transport;
     expect_lookup();
+    expect_log_of_gone_sandbox();
     EXPECT_CALL(*transport, send(Req("POST", kStart)))
         .WillOnce(Return(reply(200, stream_body({}, connect::Error{c.code, "cwd '/x' does not exist"}))));
     try {
@@ -282,6 +294,7 @@ TEST_F(CommandsOverMock, AStreamCutBeforeItsEndIsAnErrorOrAGoneSandbox) {
       .WillOnce(Return(reply(200, sandbox_json("ia"))))   // the address, before the first call
       .WillOnce(Return(reply(200, sandbox_json("ia"))))   // after the first cut: still running
       .WillOnce(Return(reply(404, "{}")));                // after the second: gone
+  expect_log_of_gone_sandbox();
   EXPECT_CALL(*transport_, send(Req("POST", kStart)))
       .Times(2)
       .WillRepeatedly(Return(reply(200, stream_body({envd::StartEvent{1}}, std::nullopt, false))));

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
+#include "ppio_sandbox/core/clock.hpp"
 #include "ppio_sandbox/core/executor.hpp"
 
 namespace core = ppio_sandbox::core;
@@ -78,6 +82,98 @@ TEST(Executor, SubmittingAfterShutdownThrows) {
   core::Executor pool(1);
   pool.shutdown();
   EXPECT_THROW(pool.submit([] { return 1; }), std::runtime_error);
+}
+
+// A gate that tasks wait at until the test opens it.
+class Gate {
+ public:
+  void wait() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+  }
+  void wait_for_waiters(int n) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return waiting_ >= n; });
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+TEST(Executor, CloseCancelsQueuedWorkAndWaitsOnlyForRunningWork) {
+  core::Executor pool(1);
+  Gate gate;
+  std::atomic<int> ran{0};
+  auto running = pool.submit([&] {
+    gate.wait();
+    return ++ran;
+  });
+  std::vector<std::future<int>> queued;
+  for (int i = 0; i < 5; ++i) queued.push_back(pool.submit([&] { return ++ran; }));
+  gate.wait_for_waiters(1);
+  std::thread closer([&] { pool.close(); });
+  // close() cancels the queue before it waits: the queued futures fail while the running task still waits.
+  for (auto& f : queued) EXPECT_THROW(f.get(), core::CancelledError);
+  EXPECT_THROW(pool.submit([] { return 0; }), std::runtime_error);
+  gate.open();
+  closer.join();
+  EXPECT_EQ(running.get(), 1);
+  EXPECT_EQ(ran.load(), 1);  // none of the cancelled tasks ran
+}
+
+TEST(Executor, ARunningTaskFinishesItsParallelWorkAfterClose) {
+  core::Executor pool(2);
+  Gate gate;
+  std::atomic<int> items{0};
+  auto bulk = pool.submit([&] {
+    gate.wait();
+    pool.parallel_for(10, [&](std::size_t) { ++items; });
+    return items.load();
+  });
+  gate.wait_for_waiters(1);
+  std::thread closer([&] { pool.close(); });
+  // Only close() can end the test now: open the gate once it is refusing submissions.
+  while (true) {
+    try {
+      pool.submit([] {}).wait();
+    } catch (const std::runtime_error&) {
+      break;
+    }
+  }
+  gate.open();
+  closer.join();
+  EXPECT_EQ(bulk.get(), 10);
+}
+
+TEST(Clock, ManualSleepUnlessStoppedAdvancesUnlessStopped) {
+  core::ManualClock clock;
+  const auto wall = clock.wall_now();
+  std::stop_source stop;
+  EXPECT_TRUE(clock.sleep_unless_stopped(std::chrono::seconds(3), stop.get_token()));
+  EXPECT_EQ(clock.wall_now() - wall, std::chrono::seconds(3));
+  stop.request_stop();
+  EXPECT_FALSE(clock.sleep_unless_stopped(std::chrono::seconds(3), stop.get_token()));
+  EXPECT_EQ(clock.wall_now() - wall, std::chrono::seconds(3));  // a stopped sleep does not move the clock
+}
+
+TEST(Clock, SteadySleepEndsWhenStopIsRequested) {
+  std::stop_source stop;
+  std::atomic<bool> result{true};
+  // An hour-long sleep: the test can only finish if the stop request ends it.
+  std::thread sleeper([&] { result = core::steady_clock()->sleep_unless_stopped(std::chrono::hours(1), stop.get_token()); });
+  stop.request_stop();
+  sleeper.join();
+  EXPECT_FALSE(result.load());
 }
 
 }  // namespace

@@ -46,6 +46,8 @@ TEST_F(InvalidSandboxId, GetRaisesApiErrorWithStatus404AndTheServicesMessage) {
 
 TEST_F(InvalidSandboxId, ExecuteCommandRaisesSandboxNotRunning) {
   EXPECT_CALL(*transport_, send(Req("GET", "/sandboxes/no-such-id"))).WillOnce(Return(reply(400, kInvalidId)));
+  // Asked why it is not running: the log of an invalid id is not there either.
+  EXPECT_CALL(*transport_, send(Req("GET", "/sandboxes/no-such-id/logs"))).Times(2).WillRepeatedly(Return(reply(400, kInvalidId)));
   EXPECT_THROW(client().execute_command("no-such-id", "echo hi"), prime::SandboxNotRunningError);
 }
 

@@ -93,7 +93,6 @@ TEST(Mapping, StatusFiltersMapToPpioStates) {
   using S = prime::SandboxStatus;
   EXPECT_EQ(mapping::states_for(S::RUNNING), std::vector<core::SandboxState>{core::SandboxState::running});
   EXPECT_EQ(mapping::states_for(S::PAUSED), std::vector<core::SandboxState>{core::SandboxState::paused});
-  EXPECT_EQ(mapping::states_for(S::STOPPED), std::vector<core::SandboxState>{core::SandboxState::paused});
   for (auto s : {S::PENDING, S::PROVISIONING, S::ERROR, S::TERMINATED, S::TIMEOUT}) {
     EXPECT_TRUE(mapping::states_for(s).empty()) << prime::to_string(s);
   }

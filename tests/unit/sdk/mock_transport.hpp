@@ -29,11 +29,12 @@ inline ppio_sandbox::core::HttpResponse reply(int status, std::string body = {},
   return {status, std::move(headers), std::move(body)};
 }
 
-// A SandboxDetail / ListedSandbox body.
+// A SandboxDetail / ListedSandbox body. A live sandbox ends in the future:
+// one whose end had passed would read, once gone, as having timed out.
 inline std::string sandbox_json(const std::string& id, const std::string& state = "running",
                                 const std::string& extra = "") {
   return R"({"templateID":"t","sandboxID":")" + id +
-         R"(","clientID":"c","startedAt":"2026-01-01T00:00:00Z","endAt":"2026-01-01T01:00:00Z",)"
+         R"(","clientID":"c","startedAt":"2099-01-01T00:00:00Z","endAt":"2099-01-01T01:00:00Z",)"
          R"("cpuCount":1,"memoryMB":1024,"diskSizeMB":1024,"state":")" +
          state + R"(","envdVersion":"0.6.13","metadata":{})" + extra + "}";
 }

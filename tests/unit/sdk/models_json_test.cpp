@@ -1,6 +1,8 @@
 // Prime's models in JSON: snake_case out, camelCase or snake_case in.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "ppio_sandbox/prime_compatible/models.hpp"
 
 namespace prime = ppio_sandbox::prime_compatible;
@@ -57,10 +59,35 @@ TEST(SandboxJson, MissingRequiredFieldIsAnError) {
 }
 
 TEST(SandboxStatusJson, HasEveryPrimeValueAndRejectsOthers) {
-  for (const char* name : {"PENDING", "PROVISIONING", "RUNNING", "PAUSED", "STOPPED", "ERROR", "TERMINATED", "TIMEOUT"}) {
+  for (const char* name : {"PENDING", "PROVISIONING", "RUNNING", "PAUSED", "ERROR", "TERMINATED", "TIMEOUT"}) {
     EXPECT_EQ(prime::to_string(prime::parse_sandbox_status(name)), name);
   }
   EXPECT_THROW(prime::parse_sandbox_status("running"), std::invalid_argument);
+}
+
+TEST(SandboxStatusJson, StoppedIsReadAsPausedAndNeverWritten) {
+  // Prime renamed STOPPED to PAUSED in 0.2.16; older writers still send it.
+  EXPECT_EQ(prime::parse_sandbox_status("STOPPED"), prime::SandboxStatus::PAUSED);
+  EXPECT_EQ(json("STOPPED").get<prime::SandboxStatus>(), prime::SandboxStatus::PAUSED);
+  EXPECT_EQ(json(prime::SandboxStatus::PAUSED), json("PAUSED"));
+}
+
+TEST(SandboxStatusJson, ComparesWithItsStringBothWays) {
+  using S = prime::SandboxStatus;
+  const std::string running = "RUNNING";
+  EXPECT_TRUE(running == S::RUNNING);
+  EXPECT_TRUE(S::RUNNING == running);
+  EXPECT_TRUE(S::RUNNING == "RUNNING");
+  EXPECT_TRUE("PAUSED" == S::PAUSED);
+  EXPECT_FALSE(running == S::PAUSED);
+  EXPECT_TRUE(running != S::PAUSED);
+  EXPECT_FALSE(S::RUNNING == "running");  // the value is exact, as Python's str
+  prime::Sandbox sandbox;
+  sandbox.status = "RUNNING";
+  EXPECT_TRUE(sandbox.status == prime::SandboxStatus::RUNNING);
+  std::ostringstream printed;
+  printed << S::TIMEOUT;
+  EXPECT_EQ(printed.str(), "TIMEOUT");
 }
 
 TEST(SandboxListResponseJson, AcceptsBothSpellings) {

@@ -129,10 +129,31 @@ TEST_F(MethodsOverMock, GetLogsJoinsTheV2Messages) {
       .WillOnce(Return(reply(200, R"({"logs":[
         {"timestamp":"2026-01-01T00:00:00Z","level":"info","message":"first","fields":{}},
         {"timestamp":"2026-01-01T00:00:01Z","level":"warn","message":"second","fields":{"k":"v"}}]})")));
+  // Whether it has a start command whose output to add: no.
+  EXPECT_CALL(*transport_, send(Field(&core::HttpRequest::url, "http://api.test/sandboxes/ia")))
+      .WillOnce(Return(reply(200, sandbox_json("ia"))));
   EXPECT_EQ(client_.get_logs("ia"), "first\nsecond");
 }
 
+TEST_F(MethodsOverMock, GetLogsAddsTheStartCommandsOutputAfterTheControlPlanesLines) {
+  EXPECT_CALL(*transport_, send(Req("GET", "/v2/sandboxes/ia/logs")))
+      .WillOnce(Return(reply(200, R"({"logs":[
+        {"timestamp":"2026-01-01T00:00:00Z","level":"info","message":"Sandbox created","fields":{}}]})")));
+  EXPECT_CALL(*transport_, send(Field(&core::HttpRequest::url, "http://api.test/sandboxes/ia")))
+      .WillOnce(Return(reply(200, sandbox_json("ia", "running", R"(,"metadata":{"prime_start_command":"./serve"})"))));
+  EXPECT_CALL(*transport_, send(Req("POST", "filesystem.Filesystem/Stat")))
+      .WillOnce([](const core::HttpRequest& r) {
+        EXPECT_THAT(r.body, HasSubstr("/tmp/.prime_start_command.log"));
+        return reply(200, R"({"entry":{"name":"l","type":"FILE_TYPE_FILE","path":"/l","size":"12"}})");
+      });
+  EXPECT_CALL(*transport_, send(Req("GET", "/files?path=%2Ftmp%2F.prime_start_command.log")))
+      .WillOnce(Return(reply(200, "listening 80")));
+  EXPECT_EQ(client_.get_logs("ia"), "Sandbox created\nlistening 80");
+}
+
 TEST_F(MethodsOverMock, GetLogsFallsBackToV1) {
+  EXPECT_CALL(*transport_, send(Field(&core::HttpRequest::url, "http://api.test/sandboxes/ia")))
+      .WillOnce(Return(reply(200, sandbox_json("ia"))));
   EXPECT_CALL(*transport_, send(Req("GET", "/v2/sandboxes/ia/logs"))).WillOnce(Return(reply(404)));
   EXPECT_CALL(*transport_, send(Field(&core::HttpRequest::url, "http://api.test/sandboxes/ia/logs")))
       .WillOnce(Return(reply(200, R"({"logs":[{"timestamp":"2026-01-01T00:00:00Z","line":"only"}],"logEntries":[]})")));

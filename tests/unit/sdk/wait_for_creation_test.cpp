@@ -90,6 +90,8 @@ TEST_F(WaitOverMock, BacksOffWithJitterBetweenPolls) {
 
 TEST_F(WaitOverMock, AGoneSandboxFailsAtOnce) {
   EXPECT_CALL(*transport_, send(Req("GET", "/sandboxes/ia"))).WillOnce(Return(reply(404, R"({"code":404,"message":"gone"})")));
+  // Why it ended: its log, which went with it (v2, then v1).
+  EXPECT_CALL(*transport_, send(Req("GET", "/sandboxes/ia/logs"))).Times(2).WillRepeatedly(Return(reply(404)));
   try {
     client().wait_for_creation("ia");
     FAIL() << "no error";

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ppio_sandbox/core/network_models.hpp"
 #include "ppio_sandbox/core/time.hpp"
 
 namespace ppio_sandbox::core {
@@ -29,6 +30,7 @@ struct NewSandbox {
   std::optional<bool> allow_internet_access;
   Metadata metadata;
   std::map<std::string, std::string> env_vars;
+  std::optional<NetworkConfig> network;  // the modern domain only
 };
 void to_json(nlohmann::json& j, const NewSandbox& v);
 void from_json(const nlohmann::json& j, NewSandbox& v);
@@ -63,6 +65,9 @@ struct SandboxInfo {
   Metadata metadata;
   std::optional<std::string> envd_access_token;
   std::optional<std::string> domain;
+  // SandboxDetail only (GET /sandboxes/{id}); the list items carry neither.
+  std::optional<bool> allow_internet_access;
+  std::optional<NetworkConfig> network;
 };
 void to_json(nlohmann::json& j, const SandboxInfo& v);
 void from_json(const nlohmann::json& j, SandboxInfo& v);

@@ -1,6 +1,7 @@
 #pragma once
 // Where the SDK finds its key and endpoints.
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,12 @@ struct ConnectionConfig {
   std::string effective_api_url() const;
   std::string envd_url(const std::string& sandbox_id) const;
 };
+
+// $HOME/.prime/config.json, the file Prime's CLI writes; empty without HOME.
+std::string prime_config_path();
+// The string fields of such a file. A missing, unreadable or invalid file, or
+// one that is not a JSON object, reads as empty: it is only ever a fallback.
+std::map<std::string, std::string> read_prime_config_file(const std::string& path);
 
 // The key, in order: the explicit one, PPIO_API_KEY, then "api_key" in
 // $HOME/.prime/config.json. Empty when none is found; a missing or broken

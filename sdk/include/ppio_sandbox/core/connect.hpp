@@ -4,6 +4,7 @@
 // envelopes of server streams. One copy for the SDK and the fake.
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,18 @@ Code code_from_http_status(int status);
 struct Error {
   Code code = Code::unknown;
   std::string message;
+};
+
+// An error a Connect peer answered with, as an exception (the cause the SDK's
+// own errors carry).
+class RpcError : public std::runtime_error {
+ public:
+  explicit RpcError(Error error)
+      : std::runtime_error(std::string(code_name(error.code)) + ": " + error.message), error_(std::move(error)) {}
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_;
 };
 
 // Unary error body: {"code":"not_found","message":"..."}.

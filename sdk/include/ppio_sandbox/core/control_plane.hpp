@@ -57,6 +57,8 @@ class ControlPlaneClient {
   bool pause_sandbox(const std::string& sandbox_id);
   // Resumes a paused sandbox, or extends a running one, for `timeout_seconds`.
   ConnectedSandbox connect_sandbox(const std::string& sandbox_id, int timeout_seconds);
+  // PUT /sandboxes/{id}/network: replaces the sandbox's egress settings (the modern domain only).
+  void update_network(const std::string& sandbox_id, const NetworkUpdate& update);
   // The v2 logs endpoint, falling back to v1 when a server lacks v2.
   std::vector<SandboxLogEntry> sandbox_logs(const std::string& sandbox_id);
   std::vector<TemplateInfo> list_templates();

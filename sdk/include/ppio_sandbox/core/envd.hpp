@@ -5,6 +5,7 @@
 // streams a file. Pure request building and decoding; no I/O here.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -50,6 +51,14 @@ HttpRequest process_start_request(const ConnectionConfig& config, const EnvdTarg
                                   std::chrono::milliseconds http_timeout,
                                   std::chrono::seconds keepalive = std::chrono::seconds(50));
 
+// POST /process.Process/Connect: follows a running process (its events from
+// now on, a start event first), with the same timeouts as process_start_request.
+HttpRequest process_connect_request(const ConnectionConfig& config, const EnvdTarget& target,
+                                    const envd::ProcessSelector& process,
+                                    std::optional<std::chrono::milliseconds> deadline,
+                                    std::chrono::milliseconds http_timeout,
+                                    std::chrono::seconds keepalive = std::chrono::seconds(50));
+
 // A unary Connect call, e.g. ("process.Process", "SendSignal", {...}).
 HttpRequest connect_unary_request(const ConnectionConfig& config, const EnvdTarget& target,
                                   const std::string& service, const std::string& method,
@@ -69,6 +78,12 @@ class ProtocolError : public std::runtime_error {
 // The body of a Process/Start (or Connect) answer, fed as it arrives.
 class ProcessStream {
  public:
+  using EventHandler = std::function<void(const envd::ProcessEvent&)>;
+  // Output is collected in stdout_bytes() and stderr_bytes().
+  ProcessStream() = default;
+  // Every event goes to `on_event` as it is decoded, and output is not kept.
+  explicit ProcessStream(EventHandler on_event) : on_event_(std::move(on_event)) {}
+
   // Decodes every complete envelope in `bytes`. Throws ProtocolError on a bad
   // or oversized envelope, a compressed one, or data after end-stream.
   void feed(std::string_view bytes);
@@ -84,6 +99,7 @@ class ProcessStream {
   std::size_t pending() const { return decoder_.pending(); }
 
  private:
+  EventHandler on_event_;
   connect::FrameDecoder decoder_;
   std::optional<std::uint32_t> pid_;
   std::string out_;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -56,6 +57,13 @@ enum class Signal { unspecified = 0, sigkill = 9, sigterm = 15 };
 // "SIGNAL_SIGKILL" (or the number); nullopt when unknown.
 std::optional<Signal> signal_from_json(const nlohmann::json& j);
 std::string signal_name(Signal s);
+
+// The messages of the unary calls on one process:
+// SendInput {"process":{...},"input":{"stdin":<base64>}},
+// SendSignal {"process":{...},"signal":"SIGNAL_SIGTERM"}, CloseStdin and Connect {"process":{...}}.
+nlohmann::json send_input_json(const ProcessSelector& process, std::string_view stdin_bytes);
+nlohmann::json send_signal_json(const ProcessSelector& process, Signal signal);
+nlohmann::json process_selector_json(const ProcessSelector& process);
 
 struct StartEvent {
   std::uint32_t pid = 0;

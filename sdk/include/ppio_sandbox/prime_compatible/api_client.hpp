@@ -14,6 +14,7 @@
 #include "ppio_sandbox/core/control_plane.hpp"
 #include "ppio_sandbox/core/http.hpp"
 #include "ppio_sandbox/core/retry.hpp"
+#include "ppio_sandbox/prime_compatible/config.hpp"
 
 namespace ppio_sandbox::prime_compatible {
 
@@ -25,6 +26,12 @@ struct ClientOptions {
   std::optional<std::string> domain;
   std::optional<std::string> api_url;
   std::optional<std::string> sandbox_url;
+  // The team that create tags and list, bulk delete and batch lookups scope
+  // to. Unset: Config's (PRIME_TEAM_ID, then the config file's team_id).
+  // Empty: no team.
+  std::optional<std::string> team_id;
+  // Written on create as the sandbox's user_id. Unset: Config's (PRIME_USER_ID, then the file's).
+  std::optional<std::string> user_id;
   std::string ca_file;  // extra CA bundle for HTTPS
   bool verify_tls = true;
   std::chrono::milliseconds request_timeout{60'000};
@@ -51,6 +58,11 @@ class APIClient {
 
   const std::string& api_key() const;
   std::string base_url() const;
+  // The settings read at construction (the config file is read once).
+  const Config& config() const;
+  // ClientOptions::team_id, else Config's; nullopt for none (an empty value is none).
+  const std::optional<std::string>& team_id() const;
+  const std::optional<std::string>& user_id() const;
   const ClientOptions& options() const;
   core::ControlPlaneClient& control_plane() const;
   const std::shared_ptr<core::HttpTransport>& transport() const;

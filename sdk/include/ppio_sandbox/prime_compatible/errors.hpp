@@ -1,15 +1,32 @@
 #pragma once
 // Prime's exception hierarchy, with Prime's messages.
 //   APIError -> UnauthorizedError (401), PaymentRequiredError (402), APITimeoutError,
-//               SandboxFileNotFoundError, SandboxFileTooLargeError
-//   std::runtime_error -> SandboxNotRunningError, CommandTimeoutError,
-//               UploadTimeoutError, DownloadTimeoutError, FileNotFoundError
+//               SandboxFileNotFoundError, SandboxFileTooLargeError, BatchStatusUnsupportedError
+//   std::runtime_error -> SandboxNotRunningError -> SandboxOOMError, SandboxTimeoutError,
+//                                                   SandboxImagePullError
+//                         CommandTimeoutError, UploadTimeoutError, DownloadTimeoutError
+//   Python's builtins: FileNotFoundError, BrokenPipeError; asyncio's CancelledError.
 // The sandbox-state and timeout errors are deliberately not APIErrors, as in Prime.
+//
+// Causes: an error raised because of another one carries it, as Python's
+// `raise ... from e` does. The SDK throws with std::throw_with_nested, so
+// cause_of(e) (or std::rethrow_if_nested(e)) reaches the lower error: a
+// core::ApiException with the service's status and message, a
+// core::TransportError, a core::connect error, ...
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "ppio_sandbox/core/executor.hpp"
+
 namespace ppio_sandbox::prime_compatible {
+
+// The error `error` was raised from, or null when it has none.
+inline std::exception_ptr cause_of(const std::exception& error) {
+  const auto* nested = dynamic_cast<const std::nested_exception*>(&error);
+  return nested == nullptr ? nullptr : nested->nested_ptr();
+}
 
 class APIError : public std::runtime_error {
  public:
@@ -49,6 +66,13 @@ class SandboxFileTooLargeError : public APIError {
       : APIError("File too large to read: " + path + ": " + detail, 413) {}
 };
 
+class BatchStatusUnsupportedError : public APIError {
+ public:
+  explicit BatchStatusUnsupportedError(
+      const std::string& message = "The platform does not support batch sandbox status lookups.")
+      : APIError(message) {}
+};
+
 class SandboxNotRunningError : public std::runtime_error {
  public:
   explicit SandboxNotRunningError(std::string sandbox_id, std::optional<std::string> status = std::nullopt,
@@ -63,6 +87,24 @@ class SandboxNotRunningError : public std::runtime_error {
  private:
   std::string sandbox_id_;
   std::optional<std::string> status_, error_type_, command_;
+};
+
+// error_type OOM_KILLED: the sandbox ran out of memory.
+class SandboxOOMError : public SandboxNotRunningError {
+ public:
+  using SandboxNotRunningError::SandboxNotRunningError;
+};
+
+// error_type TIMEOUT: the sandbox reached its timeout_minutes.
+class SandboxTimeoutError : public SandboxNotRunningError {
+ public:
+  using SandboxNotRunningError::SandboxNotRunningError;
+};
+
+// error_type IMAGE_PULL_FAILED: its image could not be pulled.
+class SandboxImagePullError : public SandboxNotRunningError {
+ public:
+  using SandboxNotRunningError::SandboxNotRunningError;
 };
 
 class CommandTimeoutError : public std::runtime_error {
@@ -91,5 +133,15 @@ class FileNotFoundError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Python's builtin BrokenPipeError: stdin written to a process that has exited.
+class BrokenPipeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// asyncio's CancelledError: a call that a closed client never ran, or a wait
+// stopped by close() or by its std::stop_token.
+using CancelledError = core::CancelledError;
 
 }  // namespace ppio_sandbox::prime_compatible
