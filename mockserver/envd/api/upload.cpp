@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "mockserver/envd/api/http_api.hpp"
 
@@ -45,6 +46,14 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
   const std::string path_query = req.has_param("path") ? req.get_param_value("path") : "";
   json entries = json::array();
   std::set<std::string> seen;
+  // Each file is written beside its target under a temporary name and moved
+  // into place only once the whole body has arrived: a body cut short or
+  // refused leaves every file as it was.
+  struct Pending {
+    std::string temp;
+    std::string path;
+  };
+  std::vector<Pending> pending;
   int fd = -1;
   const auto close_file = [&] {
     if (fd >= 0) ::close(fd);
@@ -57,8 +66,13 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     const std::string path = exec::normalize_path(requested, call->user.home);
     if (!seen.insert(path).second) return fail(400, "two parts write to the same path '" + path + "'");
     try {
-      fd = call->fs->open_write(path, &call->user);  // owned by the caller, as envd chowns it
-      entries.push_back({{"path", path}, {"name", path.substr(path.rfind('/') + 1)}, {"type", "file"}});
+      if (call->fs->is_directory(path)) return fail(400, "path '" + path + "' is a directory");
+      const auto slash = path.rfind('/');
+      const std::string temp = path.substr(0, slash + 1) + ".ppio-upload-" + std::to_string(pending.size()) + "-" +
+                               path.substr(slash + 1);
+      fd = call->fs->open_write(temp, &call->user);  // owned by the caller, as envd chowns it
+      pending.push_back({temp, path});
+      entries.push_back({{"path", path}, {"name", path.substr(slash + 1)}, {"type", "file"}});
     } catch (const FsError& e) {
       fail(http_status_for_files(e.code()), e.what());
     }
@@ -74,10 +88,13 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
   };
 
   const std::string type = req.get_header_value("Content-Type");
+  bool body_read = false;
   if (req.is_multipart_form_data()) {
-    reader(
+    bool file_part = false;
+    body_read = reader(
         [&](const httplib::MultipartFormData& part) {
           if (part.name == "file") {
+            file_part = true;
             open_file(path_query.empty() ? part.filename : path_query);
           } else {
             close_file();  // parts with other names are ignored
@@ -85,6 +102,8 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
           return true;
         },
         receive);
+    if (!body_read) fail(400, "malformed multipart body: a missing boundary, or a body cut short");
+    if (!file_part) fail(400, "the multipart body has no part named 'file'");
   } else {
     if (type.starts_with("application/octet-stream")) {
       if (path_query.empty()) fail(400, "the path query parameter is required for application/octet-stream");
@@ -92,9 +111,21 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     } else {
       fail(400, "unsupported content type: '" + type + "'");
     }
-    reader(receive);
+    body_read = reader(receive);
+    if (!body_read) fail(400, "the request body was cut short");
   }
   close_file();
+  for (const auto& file : pending) {
+    try {
+      if (error || edge) {
+        call->fs->remove(file.temp);
+      } else {
+        call->fs->move(file.temp, file.path, &call->user);
+      }
+    } catch (const FsError& e) {
+      fail(http_status_for_files(e.code()), e.what());  // the files after it are removed
+    }
+  }
   if (edge) return send_json(res, edge->status, edge->body);
   if (error) return send_http_error(res, error->first, error->second);
   send_json(res, 200, entries);

@@ -105,6 +105,62 @@ TEST_F(Files, MultipartFilenamesArePathsAndOctetStreamNeedsAPath) {
   EXPECT_EQ(client->Post("/files", twice)->status, 400);
 }
 
+bool call_is_directory(httplib::Client& client, const std::string& path) {
+  // Downloading a directory is envd's 400 "is a directory".
+  const auto res = client.Get("/files?path=" + path);
+  return res && res->status == 400;
+}
+
+// A raw multipart body, so that it can be malformed on purpose.
+httplib::Result post_multipart(httplib::Client& client, const std::string& target, const std::string& content_type,
+                               const std::string& body) {
+  return client.Post(target, body, content_type.c_str());
+}
+
+TEST_F(Files, MalformedMultipartIs400AndLeavesEveryFileAsItWas) {
+  auto client = envd();
+  ASSERT_EQ(client->Post("/files?path=/data/keep.txt", "original", "application/octet-stream")->status, 200);
+  const std::string part = "--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\nnew bytes";
+  struct Case {
+    std::string what;
+    std::string type;
+    std::string body;
+  };
+  for (const auto& c : {Case{"a final boundary cut off", "multipart/form-data; boundary=XB", part},
+                        Case{"no boundary parameter", "multipart/form-data", part + "\r\n--XB--\r\n"},
+                        Case{"no part named file", "multipart/form-data; boundary=XB",
+                             "--XB\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nv\r\n--XB--\r\n"},
+                        Case{"an empty part name", "multipart/form-data; boundary=XB",
+                             "--XB\r\nContent-Disposition: form-data; name=\"\"; filename=\"x\"\r\n\r\nv\r\n--XB--\r\n"},
+                        Case{"no parts at all", "multipart/form-data; boundary=XB", "--XB--\r\n"}}) {
+    const auto res = post_multipart(*client, "/files?path=/data/keep.txt", c.type, c.body);
+    ASSERT_TRUE(res) << c.what;
+    EXPECT_EQ(res->status, 400) << c.what << ": " << res->body;
+    EXPECT_EQ(json::parse(res->body)["code"], 400) << c.what;
+    EXPECT_EQ(client->Get("/files?path=/data/keep.txt")->body, "original") << c.what;
+  }
+  // Nothing half-written is left beside the file either.
+  const auto listed = rpc("filesystem.Filesystem/ListDir", json{{"path", "/data"}});
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const auto entries = json::parse(listed->body)["entries"];
+  ASSERT_EQ(entries.size(), 1u) << listed->body;
+  EXPECT_EQ(entries[0]["name"], "keep.txt");
+}
+
+TEST_F(Files, AnUploadRefusedHalfwayWritesNoneOfItsFiles) {
+  auto client = envd();
+  httplib::MultipartFormDataItems twice{
+      {"file", "first", "/data/a.txt", ""}, {"file", "second", "/data/b.txt", ""}, {"file", "again", "/data/a.txt", ""}};
+  EXPECT_EQ(client->Post("/files", twice)->status, 400);
+  EXPECT_EQ(client->Get("/files?path=/data/a.txt")->status, 404);
+  EXPECT_EQ(client->Get("/files?path=/data/b.txt")->status, 404);
+  // A directory as the target is refused before any byte is written.
+  ASSERT_EQ(rpc("filesystem.Filesystem/MakeDir", json{{"path", "/data/dir"}})->status, 200);
+  const auto into_dir = client->Post("/files?path=/data/dir", "x", "application/octet-stream");
+  EXPECT_EQ(into_dir->status, 400) << into_dir->body;
+  EXPECT_TRUE(call_is_directory(*client, "/data/dir"));
+}
+
 TEST_F(Files, DownloadErrors) {
   auto client = envd();
   auto res = client->Get("/files?path=/app");
