@@ -26,6 +26,15 @@ bool write_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
+bool exists(const exec::SandboxFs& fs, const std::string& path) {
+  try {
+    fs.stat(path);
+    return true;
+  } catch (const FsError&) {
+    return false;  // not_found, or nothing a write could keep anyway
+  }
+}
+
 }  // namespace
 
 void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) const {
@@ -46,11 +55,12 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
   const std::string path_query = req.has_param("path") ? req.get_param_value("path") : "";
   json entries = json::array();
   std::set<std::string> seen;
-  // Each file is written beside its target under a temporary name and moved
-  // into place only once the whole body has arrived: a body cut short or
-  // refused leaves every file as it was.
+  // A body cut short or refused leaves every file as it was. A new file is
+  // written in place, as envd writes it (watchers see its create and writes),
+  // and removed on failure; a file that exists is written beside itself under
+  // a temporary name and moved over only once the whole body has arrived.
   struct Pending {
-    std::string temp;
+    std::string temp;  // empty: written in place
     std::string path;
   };
   std::vector<Pending> pending;
@@ -68,9 +78,10 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     try {
       if (call->fs->is_directory(path)) return fail(400, "path '" + path + "' is a directory");
       const auto slash = path.rfind('/');
-      const std::string temp = path.substr(0, slash + 1) + ".ppio-upload-" + std::to_string(pending.size()) + "-" +
-                               path.substr(slash + 1);
-      fd = call->fs->open_write(temp, &call->user);  // owned by the caller, as envd chowns it
+      const std::string temp = exists(*call->fs, path) ? path.substr(0, slash + 1) + ".ppio-upload-" +
+                                                             std::to_string(pending.size()) + "-" + path.substr(slash + 1)
+                                                       : "";
+      fd = call->fs->open_write(temp.empty() ? path : temp, &call->user);  // owned by the caller, as envd chowns it
       pending.push_back({temp, path});
       entries.push_back({{"path", path}, {"name", path.substr(slash + 1)}, {"type", "file"}});
     } catch (const FsError& e) {
@@ -118,8 +129,8 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
   for (const auto& file : pending) {
     try {
       if (error || edge) {
-        call->fs->remove(file.temp);
-      } else {
+        call->fs->remove(file.temp.empty() ? file.path : file.temp);
+      } else if (!file.temp.empty()) {
         call->fs->move(file.temp, file.path, &call->user);
       }
     } catch (const FsError& e) {
