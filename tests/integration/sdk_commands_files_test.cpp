@@ -9,7 +9,6 @@
 #include <future>
 #include <optional>
 #include <random>
-#include <thread>
 
 #include <unistd.h>
 
@@ -18,7 +17,6 @@
 
 namespace prime = ppio_sandbox::prime_compatible;
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -178,12 +176,21 @@ TEST_F(SdkCommandsAndFiles, ASandboxKilledElsewhereIsNotRunning) {
 TEST_F(SdkCommandsAndFiles, APausedSandboxIsNotRunningUntilResumed) {
   const auto id = create();
   ASSERT_TRUE(client_->pause(id));
+  server_.journal().clear();
   try {
     client_->execute_command(id, "echo hi");
     FAIL() << "no error";
   } catch (const prime::SandboxNotRunningError& e) {
     EXPECT_EQ(e.status(), "PAUSED");
   }
+  try {
+    client_->open_process(id, "cat");
+    FAIL() << "no error";
+  } catch (const prime::SandboxNotRunningError& e) {
+    EXPECT_EQ(e.status(), "PAUSED");
+  }
+  // The edge's "The sandbox is paused" is no transition: asked once each, not waited out.
+  EXPECT_EQ(server_.journal().query({.path_contains = "process.Process/Start"}).size(), 2u);
   client_->resume(id);
   EXPECT_EQ(client_->execute_command(id, "echo back").stdout, "back\n");
 }
@@ -369,17 +376,17 @@ TEST_F(SdkCommandsAndFiles, ABackgroundJobRunsToCompletion) {
 
 TEST_F(SdkCommandsAndFiles, StartingABackgroundJobReturnsAtOnceAndTheJobLivesOn) {
   const auto id = create();
-  const auto job = client_->start_background_job(id, "sleep 5; echo finished");
+  // Held at a gate file, so it is surely still running when first asked.
+  const auto job = client_->start_background_job(id, "until test -e /tmp/go; do sleep 0.05; done; echo finished");
   EXPECT_EQ(job.sandbox_id, id);
   EXPECT_EQ(job.stdout_log_file, "/tmp/job_" + job.job_id + ".stdout.log");
   EXPECT_EQ(job.exit_file, "/tmp/job_" + job.job_id + ".exit");
   EXPECT_FALSE(client_->get_background_job(id, job).completed);
 
-  prime::BackgroundJobStatus status;
-  for (int i = 0; i < 150 && !status.completed; ++i) {
-    std::this_thread::sleep_for(100ms);
-    status = client_->get_background_job(id, job, 10);
-  }
+  // Released, then waited for inside the sandbox: the job's own exit file says it ended.
+  client_->execute_command(id, "touch /tmp/go; until test -e " + job.exit_file + "; do sleep 0.05; done",
+                           {.timeout = 30});
+  const auto status = client_->get_background_job(id, job, 10);
   ASSERT_TRUE(status.completed);
   EXPECT_EQ(status.exit_code, 0);
   EXPECT_EQ(status.stdout, "finished\n");
@@ -503,11 +510,9 @@ TEST_F(SdkCommandsAndFiles, AsyncFileAndJobMethods) {
   const auto done = async.run_background_job(id, "echo ran; exit 2", {.poll_interval = 0.2}).get();
   EXPECT_EQ(done.exit_code, 2);
   EXPECT_EQ(done.stdout, "ran\n");
-  prime::BackgroundJobStatus status;
-  for (int i = 0; i < 100 && !status.completed; ++i) {
-    status = async.get_background_job(id, job).get();
-    if (!status.completed) std::this_thread::sleep_for(100ms);
-  }
+  async.execute_command(id, "until test -e " + job.exit_file + "; do sleep 0.05; done", {.timeout = 30}).get();
+  const auto status = async.get_background_job(id, job).get();
+  EXPECT_TRUE(status.completed);
   EXPECT_EQ(status.stdout, "async-job\n");
 
   EXPECT_THROW(async.execute_command(id, "sleep 5", {.timeout = 1}).get(), prime::CommandTimeoutError);

@@ -97,6 +97,15 @@ HttpRequest connect_unary_request(const ConnectionConfig& config, const EnvdTarg
   return request;
 }
 
+bool is_sandbox_paused(const HttpResponse& response) {
+  if (response.status != 409) return false;
+  const auto body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) return false;
+  const auto message = body.find("message");
+  return body.contains("canAutoResume") ||
+         (message != body.end() && message->is_string() && message->get<std::string>() == "The sandbox is paused");
+}
+
 bool is_sandbox_not_found(const HttpResponse& response) {
   if (response.status != 502) return false;
   const auto body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);

@@ -172,7 +172,7 @@ void LiveProcess::fail(std::exception_ptr error) {
 }
 
 void LiveProcess::stream_refused(const core::HttpResponse& response, const std::string& url) {
-  if (core::is_sandbox_not_found(response)) {
+  if (core::is_sandbox_not_found(response) || core::is_sandbox_paused(response)) {
     if (auto now = detail::not_running_now(client_, target_.sandbox_id, command_, end_at_)) std::rethrow_exception(now);
     throw_not_running(target_.sandbox_id, why_gone(client_, target_.sandbox_id, end_at_), command_);
   }
@@ -246,7 +246,7 @@ bool LiveProcess::follow(const core::HttpRequest& request, bool first) {
       }
       return follow(again, first);
     }
-    if (response.status == 409 && first && !core::is_sandbox_not_found(response) && conflicts < kConflictWaits.size()) {
+    if (response.status == 409 && first && !core::is_sandbox_paused(response) && conflicts < kConflictWaits.size()) {
       if (!clock.sleep_unless_stopped(kConflictWaits[conflicts++], stop_.get_token())) return true;
       continue;
     }

@@ -127,6 +127,9 @@ core::HttpResponse SandboxClient::envd_exchange(
       target = envd_target(sandbox_id, true, command);
       continue;
     }
+    if (core::is_sandbox_paused(response)) {
+      if (auto now = not_running_now(sandbox_id, command)) std::rethrow_exception(now);
+    }
     if (response.status == 409 && !core::is_sandbox_not_found(response)) {
       if (conflicts < kConflictWaits.size()) {
         clock.sleep(kConflictWaits[conflicts++]);

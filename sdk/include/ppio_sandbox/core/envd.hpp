@@ -68,6 +68,10 @@ HttpRequest connect_unary_request(const ConnectionConfig& config, const EnvdTarg
 // paused): 502 with {"message": "The sandbox was not found", ...}. A 502 for a
 // running sandbox whose port is closed is something else.
 bool is_sandbox_not_found(const HttpResponse& response);
+// The edge proxy's answer for a paused sandbox it will not resume: 409 with
+// {"message": "The sandbox is paused", "canAutoResume": false}. Unlike other
+// 409s it is no transition: waiting does not end it, only a resume does.
+bool is_sandbox_paused(const HttpResponse& response);
 
 // The peer broke the Connect protocol (a bad envelope, data after the end).
 class ProtocolError : public std::runtime_error {
