@@ -762,4 +762,13 @@ TEST(EnvdNotFound, OnlyTheEdgesSandboxNotFoundCounts) {
   EXPECT_FALSE(core::is_sandbox_not_found(reply(404, R"({"message":"not found"})")));
 }
 
+TEST(EnvdPaused, OnlyTheEdgesPausedAnswerCounts) {
+  EXPECT_TRUE(core::is_sandbox_paused(
+      reply(409, R"({"sandboxId":"a","message":"The sandbox is paused","code":409,"canAutoResume":false})")));
+  EXPECT_TRUE(core::is_sandbox_paused(reply(409, R"({"message":"The sandbox is paused"})")));
+  EXPECT_FALSE(core::is_sandbox_paused(reply(409, R"({"code":409,"message":"sandbox is being resumed"})")));
+  EXPECT_FALSE(core::is_sandbox_paused(reply(409, "conflict")));
+  EXPECT_FALSE(core::is_sandbox_paused(reply(502, R"({"message":"The sandbox is paused","canAutoResume":false})")));
+}
+
 }  // namespace
