@@ -232,7 +232,8 @@ TEST_F(Watch, TwoHundredWatchersEachSeeTheirEvents) {
     for (int i = 0; i < 10000; ++i) {
       const auto res = rpc("filesystem.Filesystem/GetWatcherEvents", json{{"watcherId", id}});
       if (res->status != 200) break;
-      for (const auto& event : json::parse(res->body)["events"]) seen.push_back(event);
+      const auto body = json::parse(res->body);
+      for (const auto& event : body["events"]) seen.push_back(event);
       for (const auto& event : seen) {
         if (event["name"] == name) return seen;
       }
