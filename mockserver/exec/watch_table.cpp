@@ -110,6 +110,8 @@ bool Watcher::dropped() const {
 
 WatchTable::WatchTable() {
   if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
+  // Without inotify the fake still serves everything else; watch() then says so.
+  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   io_thread_ = std::thread([this] { run(); });
 }
 
@@ -122,6 +124,7 @@ WatchTable::~WatchTable() {
   }
   wake();
   io_thread_.join();
+  close_fd(inotify_fd_);
   close_fd(wake_pipe_[0]);
   close_fd(wake_pipe_[1]);
 }
@@ -134,15 +137,13 @@ void WatchTable::wake() {
 std::shared_ptr<Watcher> WatchTable::watch(Watcher::Request request, int dir_fd) {
   auto w = std::make_shared<Watcher>(std::move(request));
   w->root_fd_ = dir_fd;
-  w->inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (w->inotify_fd_ < 0) {
+  if (inotify_fd_ < 0) {
     close_fd(w->root_fd_);
     throw FsError(Code::internal, "cannot watch: inotify is not available");
   }
   std::lock_guard lock(mutex_);
   add_tree(*w, "");
   active_.push_back(w);
-  wake();
   return w;
 }
 
@@ -153,11 +154,27 @@ void WatchTable::stop(const std::shared_ptr<Watcher>& watcher) {
 
 void WatchTable::stop_locked(const std::shared_ptr<Watcher>& watcher, bool dropped) {
   std::erase(active_, watcher);
-  close_fd(watcher->inotify_fd_);
+  for (const int wd : watcher->watches_) {
+    const auto it = watches_.find(wd);
+    if (it == watches_.end()) continue;
+    std::erase_if(it->second, [&](const WatchUser& u) { return u.watcher == watcher.get(); });
+    if (it->second.empty()) {
+      // The last user: the kernel's watch goes (its IN_IGNORED then finds nobody).
+      ::inotify_rm_watch(inotify_fd_, wd);
+      watches_.erase(it);
+    }
+  }
+  watcher->watches_.clear();
   close_fd(watcher->root_fd_);
-  watcher->dirs_.clear();
   watcher->close(dropped);
-  wake();  // the I/O thread stops polling it
+}
+
+// The kernel dropped the watch (its directory went, or it was removed): nobody uses it now.
+void WatchTable::forget_watch(int wd) {
+  const auto it = watches_.find(wd);
+  if (it == watches_.end()) return;
+  for (const auto& user : it->second) user.watcher->watches_.erase(wd);
+  watches_.erase(it);
 }
 
 std::string WatchTable::create(Watcher::Request request, int dir_fd) {
@@ -210,8 +227,18 @@ void WatchTable::add_tree(Watcher& w, const std::string& rel) {
   if (fd < 0) return;  // gone already, or a symlink: not followed
   // The /proc link names exactly the directory just opened, whatever its path became.
   const std::string self = "/proc/self/fd/" + std::to_string(fd);
-  const int wd = ::inotify_add_watch(w.inotify_fd_, self.c_str(), kMask);
-  if (wd >= 0) w.dirs_[wd] = rel;
+  // A directory watched already (by any watcher) gives back its descriptor: one more user.
+  const int wd = ::inotify_add_watch(inotify_fd_, self.c_str(), kMask);
+  if (wd >= 0) {
+    auto& users = watches_[wd];
+    const auto mine = std::find_if(users.begin(), users.end(), [&](const WatchUser& u) { return u.watcher == &w; });
+    if (mine == users.end()) {
+      users.push_back({&w, rel});
+    } else {
+      mine->rel = rel;  // the same directory reached again (moved meanwhile): its newest name
+    }
+    w.watches_.insert(wd);
+  }
   std::vector<std::string> children;
   if (w.request().recursive) {
     if (DIR* dir = ::fdopendir(fd)) {
@@ -233,52 +260,53 @@ void WatchTable::add_tree(Watcher& w, const std::string& rel) {
   for (const auto& child : children) add_tree(w, child);
 }
 
-void WatchTable::read_events(Watcher& w) {
+void WatchTable::read_events() {
   alignas(inotify_event) char buf[16384];
-  while (w.inotify_fd_ >= 0) {
-    const auto n = ::read(w.inotify_fd_, buf, sizeof buf);
+  for (;;) {
+    const auto n = ::read(inotify_fd_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     for (auto* p = buf; p < buf + n;) {
       const auto* ev = reinterpret_cast<const inotify_event*>(p);
       p += sizeof(inotify_event) + ev->len;
       if ((ev->mask & IN_IGNORED) != 0) {
-        w.dirs_.erase(ev->wd);
+        forget_watch(ev->wd);
         continue;
       }
-      const auto dir = w.dirs_.find(ev->wd);
       const auto type = event_type(ev->mask);
-      if (dir == w.dirs_.end() || ev->len == 0 || !type) continue;
-      const std::string name = join(dir->second, ev->name);
-      // Watched before anyone hears of it: a client that saw the event can write inside.
-      if (w.request().recursive && (ev->mask & IN_ISDIR) != 0 && *type == envd::EventType::create) add_tree(w, name);
-      w.push({name, *type});
+      const auto it = watches_.find(ev->wd);
+      if (it == watches_.end() || ev->len == 0 || !type) continue;
+      // A copy: add_tree below adds users to other descriptors, and may add this one's.
+      const auto users = it->second;
+      for (const auto& [watcher, rel] : users) {
+        const std::string name = join(rel, ev->name);
+        // Watched before anyone hears of it: a client that saw the event can write inside.
+        if (watcher->request().recursive && (ev->mask & IN_ISDIR) != 0 && *type == envd::EventType::create) {
+          add_tree(*watcher, name);
+        }
+        watcher->push({name, *type});
+      }
     }
   }
 }
 
 void WatchTable::run() {
   for (;;) {
-    std::vector<pollfd> fds{{wake_pipe_[0], POLLIN, 0}};
-    std::vector<std::shared_ptr<Watcher>> polled;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
-      for (const auto& w : active_) {
-        fds.push_back({w->inotify_fd_, POLLIN, 0});
-        polled.push_back(w);
-      }
     }
+    std::vector<pollfd> fds{{wake_pipe_[0], POLLIN, 0}};
+    if (inotify_fd_ >= 0) fds.push_back({inotify_fd_, POLLIN, 0});
     ::poll(fds.data(), fds.size(), -1);
     if (fds[0].revents != 0) {
       char drain[256];
       while (::read(wake_pipe_[0], drain, sizeof drain) > 0) {
       }
     }
-    std::lock_guard lock(mutex_);
-    // A watcher stopped meanwhile has no descriptor left: read_events skips it.
-    for (std::size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents != 0) read_events(*polled[i - 1]);
+    if (fds.size() > 1 && fds[1].revents != 0) {
+      std::lock_guard lock(mutex_);
+      read_events();
     }
   }
 }

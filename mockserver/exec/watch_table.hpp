@@ -1,15 +1,19 @@
 #pragma once
 // Directory watchers from inotify, for filesystem.Filesystem/WatchDir and the
-// CreateWatcher / GetWatcherEvents / RemoveWatcher calls. One I/O thread reads
-// every watcher's inotify descriptor. Subdirectories of a recursive watch are
-// opened beneath the watched one without following any symlink, so a watch
-// never reaches outside the directory it was given.
+// CreateWatcher / GetWatcherEvents / RemoveWatcher calls. The table has one
+// inotify instance (the kernel allows few per user: fs.inotify.max_user_instances)
+// and one I/O thread that reads it. A directory that several watchers watch is
+// one inotify watch, shared: its events go to each of them, and it is removed
+// with the last. Subdirectories of a recursive watch are opened beneath the
+// watched one without following any symlink, so a watch never reaches outside
+// the directory it was given.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,10 +55,9 @@ class Watcher {
   std::deque<FilesystemEvent> events_;
   bool closed_ = false;
   bool dropped_ = false;
-  // The I/O thread's state, guarded by the table's lock.
-  int inotify_fd_ = -1;
-  int root_fd_ = -1;                     // the watched directory
-  std::map<int, std::string> dirs_;      // watch descriptor -> directory relative to the root ("" for it)
+  // The table's state, guarded by the table's lock.
+  int root_fd_ = -1;        // the watched directory
+  std::set<int> watches_;   // the table's watch descriptors this watcher uses
 };
 
 class WatchTable {
@@ -84,10 +87,19 @@ class WatchTable {
   void run();
   void wake();
   void add_tree(Watcher& w, const std::string& rel);
-  void read_events(Watcher& w);
+  void read_events();
+  void forget_watch(int wd);
   void stop_locked(const std::shared_ptr<Watcher>& watcher, bool dropped = false);
 
+  // One user of a watch descriptor: a watcher, and the directory relative to its root.
+  struct WatchUser {
+    Watcher* watcher;  // in active_ while it is here
+    std::string rel;   // "" for its root
+  };
+
   mutable std::mutex mutex_;
+  int inotify_fd_ = -1;
+  std::map<int, std::vector<WatchUser>> watches_;  // watch descriptor -> who watches it
   std::vector<std::shared_ptr<Watcher>> active_;
   std::map<std::string, std::shared_ptr<Watcher>> by_id_;
   std::uint64_t next_id_ = 1;

@@ -222,6 +222,62 @@ TEST_F(Watch, CreateWatcherCollectsEventsUntilRemoved) {
   expect_connect_error(rpc("filesystem.Filesystem/RemoveWatcher", json{{"watcherId", id}}), 404, "not_found");
 }
 
+// More watchers than the kernel's default inotify instances per user (128), on one
+// directory and on directories of their own: each sees its own events, and a
+// directory stays watched until its last watcher goes.
+TEST_F(Watch, TwoHundredWatchersEachSeeTheirEvents) {
+  // The events of one watcher, polled (a bounded number of times) until `name` is in.
+  const auto events_until = [&](const std::string& id, const std::string& name) {
+    json seen = json::array();
+    for (int i = 0; i < 10000; ++i) {
+      const auto res = rpc("filesystem.Filesystem/GetWatcherEvents", json{{"watcherId", id}});
+      if (res->status != 200) break;
+      const auto body = json::parse(res->body);
+      for (const auto& event : body["events"]) seen.push_back(event);
+      for (const auto& event : seen) {
+        if (event["name"] == name) return seen;
+      }
+    }
+    return seen;
+  };
+  const auto create_watcher = [&](const std::string& path) {
+    const auto res = rpc("filesystem.Filesystem/CreateWatcher", json{{"path", path}});
+    EXPECT_EQ(res->status, 200) << res->body;
+    return res->status == 200 ? json::parse(res->body)["watcherId"].get<std::string>() : std::string();
+  };
+  std::vector<std::string> shared;  // all on ~/w
+  std::vector<std::string> own;     // each on ~/w/d<i>
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(rpc("filesystem.Filesystem/MakeDir", json{{"path", "/home/user/w/d" + std::to_string(i)}})->status, 200);
+  }
+  for (int i = 0; i < 100; ++i) shared.push_back(create_watcher("/home/user/w"));
+  for (int i = 0; i < 100; ++i) own.push_back(create_watcher("/home/user/w/d" + std::to_string(i)));
+  ASSERT_FALSE(HasFailure());
+
+  write("/home/user/w/all.txt", "x");
+  for (int i = 0; i < 100; ++i) write("/home/user/w/d" + std::to_string(i) + "/mine.txt", "x");
+  for (const auto& id : shared) {
+    const auto events = events_until(id, "all.txt");
+    ASSERT_FALSE(events.empty()) << id;
+    EXPECT_EQ(events[0], json::parse(R"({"name": "all.txt", "type": "EVENT_TYPE_CREATE"})")) << id;
+  }
+  for (const auto& id : own) {
+    const auto events = events_until(id, "mine.txt");
+    ASSERT_FALSE(events.empty()) << id;
+    // Only its own directory's file: the others' and ~/w's are not its events.
+    EXPECT_EQ(events[0], json::parse(R"({"name": "mine.txt", "type": "EVENT_TYPE_CREATE"})")) << id;
+  }
+
+  // All but one watcher of ~/w go: the last still sees what happens there.
+  for (std::size_t i = 1; i < shared.size(); ++i) {
+    EXPECT_EQ(rpc("filesystem.Filesystem/RemoveWatcher", json{{"watcherId", shared[i]}})->body, "{}");
+  }
+  write("/home/user/w/after.txt", "x");
+  const auto events = events_until(shared[0], "after.txt");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["name"], "after.txt");
+}
+
 TEST_F(Watch, WatcherCallsRejectBadPathsAndUnknownIds) {
   write("/home/user/w/file.txt", "x");
   expect_connect_error(rpc("filesystem.Filesystem/CreateWatcher", json{{"path", "/home/user/w/file.txt"}}), 400,
