@@ -273,6 +273,19 @@ TEST_F(PortsEdge, ABadPortHeaderIs400) {
   EXPECT_EQ(res->body, "Invalid sandbox port\n");
 }
 
+TEST_F(PortsEdge, APortNoServerCanHaveIsNotOpenAndANumberTooLongIs400) {
+  start_server(id_);
+  const auto res = port_client(id_, 99999)->Get("/");
+  expect_edge_error(res, 502, id_, "The sandbox is running but port is not open");
+  EXPECT_EQ(json::parse(res->body)["port"], 99999);
+  httplib::Client client(server_.url());
+  client.set_default_headers({{"E2b-Sandbox-Id", id_}, {"E2b-Sandbox-Port", "12345678901234567890123"}});
+  const auto too_long = client.Get("/");
+  ASSERT_TRUE(too_long);
+  EXPECT_EQ(too_long->status, 400);
+  EXPECT_EQ(port_client(id_)->Get("/")->status, 200);  // the sandbox's server is unharmed
+}
+
 TEST_F(PortsEdge, APrivateSandboxWantsItsTrafficToken) {
   const auto res = api_->Post("/sandboxes",
                               json{{"templateID", "base"}, {"secure", true}, {"network", {{"allowPublicTraffic", false}}}}
