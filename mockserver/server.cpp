@@ -17,6 +17,8 @@
 #include "mockserver/faults/http_faults.hpp"
 #include "mockserver/api/control_plane_routes.hpp"
 #include "mockserver/api/http_edge.hpp"
+#include "mockserver/envd/ports.hpp"
+#include "mockserver/net/edge_server.hpp"
 #include "mockserver/net/sockets.hpp"
 
 namespace ppio_mock {
@@ -92,15 +94,16 @@ std::string take_openssl_error() {
   return text;
 }
 
-// Plain HTTP, or HTTPS (httplib::SSLServer) when the config names a
-// certificate and its key. Unusable TLS files throw std::runtime_error.
+// Plain HTTP (with the edge's door for sandbox ports), or HTTPS
+// (httplib::SSLServer, without it) when the config names a certificate and
+// its key. Unusable TLS files throw std::runtime_error.
 std::unique_ptr<httplib::Server> make_http_server(const ServerConfig& config) {
   const std::string& cert = config.tls_cert_file;
   const std::string& key = config.tls_key_file;
   if (cert.empty() != key.empty()) {
     throw std::runtime_error("ppio-mock: HTTPS needs both a certificate (--tls-cert) and its key (--tls-key)");
   }
-  if (cert.empty()) return std::make_unique<httplib::Server>();
+  if (cert.empty()) return std::make_unique<net::EdgeServer>();
   for (const std::string* file : {&cert, &key}) {
     if (!std::ifstream(*file)) throw std::runtime_error("ppio-mock: cannot read TLS file " + *file);
   }
@@ -133,6 +136,7 @@ struct Server::Impl {
   faults::FaultEngine faults;
   admin::FaultRoutes fault_routes;
   envd::EnvdRoutes envd;
+  envd::PortEdge ports;
   std::unique_ptr<httplib::Server> http_server;  // an httplib::SSLServer for HTTPS
   httplib::Server& http;
   std::thread thread;
@@ -159,6 +163,7 @@ struct Server::Impl {
         faults(clock, config.seed),
         fault_routes(faults, config.admin_token, config.scenario_dir),
         envd(registry, config.envd, config.max_body_bytes),
+        ports(registry, envd.dirs(), envd.processes()),
         http_server(make_http_server(config)),
         http(*http_server) {
     load_scenarios(faults, config);
@@ -167,7 +172,13 @@ struct Server::Impl {
                             {"listenBacklog", listen_fd < 0 ? -1 : net::listen_backlog(listen_fd)},
                             {"unexpectedErrors", unexpected.to_json()}};
     });
-    registry.set_observer([this](const std::string& id, state::SandboxEvent event) { envd.on_sandbox_event(id, event); });
+    registry.set_observer([this](const std::string& id, state::SandboxEvent event) {
+      ports.on_sandbox_event(id, event);
+      envd.on_sandbox_event(id, event);
+    });
+    if (auto* edge = dynamic_cast<net::EdgeServer*>(&http)) {
+      edge->set_divert([this](net::ClientConnection& c, std::string_view head) { return ports.divert(c, head); });
+    }
     registry.set_storage(&envd.dirs());
     envd.use_faults(faults);
     http.set_tcp_nodelay(true);  // without it keep-alive requests stall ~40 ms each
@@ -289,6 +300,7 @@ void Server::start() {
     throw std::runtime_error("ppio-mock: cannot bind " + impl_->config.host + ":" + std::to_string(impl_->config.port));
   }
   impl_->port = port;
+  impl_->ports.start();
   net::widen_backlog(impl_->listen_fd);
   net::raise_fd_limit();
   impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
@@ -308,6 +320,7 @@ void Server::stop() {
   impl_->reaper.join();
   impl_->envd.shutdown();  // open streams end, so the HTTP workers can be joined
   impl_->http.stop();
+  impl_->ports.stop();  // relays to sandbox ports end, so their workers can be joined
   // A worker waiting for the next request on an idle keep-alive connection
   // would hold the join for the whole keep-alive time: wake it now.
   net::shutdown_connections(impl_->port);
@@ -329,6 +342,7 @@ std::string Server::executor_name() const { return impl_->envd.executor().name()
 envd::EnvdRoutes& Server::envd() { return impl_->envd; }
 std::string Server::state_dir() const { return impl_->envd.state_dir(); }
 net::WorkerStats Server::http_workers() const { return impl_->worker_stats(); }
+std::size_t Server::open_port_relays() const { return impl_->ports.open_relays(); }
 std::uint64_t Server::unexpected_errors() const { return impl_->unexpected.count(); }
 int Server::listen_backlog() const { return impl_->listen_fd < 0 ? -1 : net::listen_backlog(impl_->listen_fd); }
 

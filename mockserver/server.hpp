@@ -99,6 +99,8 @@ class Server {
   // The HTTP workers now (all zero before start), and the listening socket's backlog.
   net::WorkerStats http_workers() const;
   int listen_backlog() const;
+  // Connections relayed to sandbox ports now.
+  std::size_t open_port_relays() const;
   // Handler exceptions nothing mapped (each answered 500): bugs in the fake.
   std::uint64_t unexpected_errors() const;
 

@@ -16,10 +16,6 @@ constexpr const char* kUnauthorized =
 
 constexpr const char* kTrafficTokenHeader = "e2b-traffic-access-token";
 
-EdgeReply sandbox_not_found(const std::string& id) {
-  return {502, json{{"sandboxId", id}, {"message", "The sandbox was not found"}, {"code", 502}}};
-}
-
 // What E2B's proxy answers for a paused sandbox it will not resume.
 EdgeReply sandbox_paused(const std::string& id) {
   return {409, json{{"sandboxId", id}, {"message", "The sandbox is paused"}, {"code", 409}, {"canAutoResume", false}}};
@@ -46,6 +42,10 @@ void Edge::run_as(Call& call, const std::string& name) const {
   const auto* user = exec::find_user(wanted);
   if (user == nullptr) throw FsError(Code::unauthenticated, "invalid username: '" + name + "'");
   call.user = *user;
+}
+
+EdgeReply sandbox_not_found(const std::string& id) {
+  return {502, json{{"sandboxId", id}, {"message", "The sandbox was not found"}, {"code", 502}}};
 }
 
 std::optional<std::string> routed_sandbox_id(const httplib::Request& req) {

@@ -30,6 +30,9 @@ struct EdgeReply {
   nlohmann::json body;
 };
 
+// 502 {"sandboxId","message":"The sandbox was not found","code":502}: E2B's proxy for an unknown or killed sandbox.
+EdgeReply sandbox_not_found(const std::string& id);
+
 // 403 when the sandbox's URLs need its traffic access token (network.allowPublicTraffic
 // false) and the request lacks it, as E2B's proxy answers. For port traffic: envd (49983)
 // is guarded by the envd access token instead.
@@ -55,13 +58,13 @@ class Edge {
   Call admit_http(const httplib::Request& req, bool token_required) const;
   // admit (token required), then the user an RPC names in Basic auth (else the template's default user).
   Call admit_rpc(const httplib::Request& req) const;
+  // The sandbox by id, resumed if paused with autoResume (else EdgeReply 409);
+  // nullopt when gone.
+  std::optional<state::SandboxRecord> reach(const std::string& id) const;
 
  private:
   // Runs the call as `name` ("": the template's default user); unknown users are unauthenticated.
   void run_as(Call& call, const std::string& name) const;
-  // The sandbox by id, resumed if paused with autoResume; nullopt when gone.
-  std::optional<state::SandboxRecord> reach(const std::string& id) const;
-
   state::Registry& registry_;
   SandboxDirs& dirs_;
 };

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -213,6 +214,47 @@ pid_t Environment::spawn(const LaunchSpec& launch, int stdin_fd, int stdout_fd, 
     throw FsError(Code::resource_exhausted, what + ": the sandbox cannot start more processes (" + reason + ")");
   }
   throw FsError(Code::invalid_argument, what + ": " + reply->text + ": " + reason);
+}
+
+int Environment::connect_port(int port, int& error) {
+  if (!wait_ready()) {
+    error = ECONNREFUSED;  // an environment that ended (or never came up) has nothing listening
+    return -1;
+  }
+  std::optional<init::Message> reply;
+  std::vector<int> fds;
+  {
+    std::lock_guard lock(control_mutex_);
+    if (!init::send_framed(control_fd_, {.type = init::Type::connect_port, .value = port})) {
+      error = ECONNREFUSED;
+      return -1;
+    }
+    reply = init::recv_framed(control_fd_, fds);
+  }
+  if (!reply || reply->type != init::Type::connected || fds.size() != 1) {
+    for (const int fd : fds) ::close(fd);
+    error = reply && reply->type == init::Type::connect_failed ? reply->value : ECONNREFUSED;
+    return -1;
+  }
+  // Loopback connects complete at once or are refused at once; the bound is
+  // for a listener whose queue is full.
+  const int fd = fds[0];
+  pollfd p{fd, POLLOUT, 0};
+  int ready;
+  do {
+    ready = ::poll(&p, 1, 5000);
+  } while (ready < 0 && errno == EINTR);
+  int so_error = 0;
+  socklen_t len = sizeof so_error;
+  if (ready <= 0) so_error = ETIMEDOUT;
+  else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+  if (so_error != 0) {
+    ::close(fd);
+    error = so_error;
+    return -1;
+  }
+  error = 0;
+  return fd;
 }
 
 void Environment::signal_group(pid_t pid, int signal_number) {

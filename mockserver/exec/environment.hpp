@@ -47,6 +47,10 @@ class Environment {
   // reused before its process is known. Throws FsError.
   pid_t spawn(const LaunchSpec& launch, int stdin_fd, int stdout_fd, int stderr_fd,
               const std::function<void(pid_t)>& registered);
+  // A connected socket to 127.0.0.1:<port> on the sandbox's own loopback (made
+  // by its init, inside its network namespace), or -1 with `error` set
+  // (ECONNREFUSED when nothing listens there). The caller owns the socket.
+  int connect_port(int port, int& error);
   // Signals the process group of `pid` (as the init sees pids). Never blocks.
   void signal_group(pid_t pid, int signal_number);
   // Stops every process of the environment, and waits (bounded) until they are.

@@ -134,9 +134,14 @@ std::string encode(const Message& m) {
       w.i32(m.pid);
       w.i32(m.value);
       break;
+    case Type::connect_port:
+    case Type::connect_failed:
+      w.i32(m.value);
+      break;
     case Type::ready:
     case Type::freeze:
     case Type::thaw:
+    case Type::connected:
       break;
   }
   return w.take();
@@ -146,7 +151,7 @@ Message decode(const std::string& bytes) {
   Reader r(bytes);
   Message m;
   const auto type = r.scalar<std::uint32_t>();
-  if (type < static_cast<std::uint32_t>(Type::spawn) || type > static_cast<std::uint32_t>(Type::thaw)) {
+  if (type < static_cast<std::uint32_t>(Type::spawn) || type > static_cast<std::uint32_t>(Type::connect_failed)) {
     throw std::runtime_error("init message: unknown type");
   }
   m.type = static_cast<Type>(type);
@@ -179,9 +184,14 @@ Message decode(const std::string& bytes) {
       m.pid = r.scalar<std::int32_t>();
       m.value = r.scalar<std::int32_t>();
       break;
+    case Type::connect_port:
+    case Type::connect_failed:
+      m.value = r.scalar<std::int32_t>();
+      break;
     case Type::ready:
     case Type::freeze:
     case Type::thaw:
+    case Type::connected:
       break;
   }
   r.done();

@@ -9,6 +9,15 @@
 // SpawnFailed (errno). The event socket (seqpacket) carries what comes
 // unasked: the init's Ready and each command's Exited, and the fake's Signal,
 // Freeze and Thaw, which need no answer.
+//
+// The control socket also carries ConnectPort: the init connects to
+// 127.0.0.1:<port> inside the sandbox's network namespace and passes the
+// socket back (SCM_RIGHTS) with Connected, or says ConnectFailed (errno).
+// The fake lives in the host's namespace and cannot reach the sandbox's
+// loopback itself; joining the namespace would need privileges (setns in a
+// single-threaded process), while a socket made inside and passed out needs
+// none. The connect is non-blocking, so the init never waits on it: the fake
+// learns the outcome from the socket (SO_ERROR) once it is writable.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +34,9 @@ enum class Type : std::uint32_t {
   ready,
   freeze,
   thaw,
+  connect_port,    // value: the port
+  connected,       // the socket rides with it
+  connect_failed,  // value: errno
 };
 
 // How a command's identity is set up in the child before exec.
@@ -49,7 +61,8 @@ struct Message {
   Type type = Type::ready;
   Spawn spawn;               // spawn
   std::int32_t pid = 0;      // spawned, signal, exited
-  std::int32_t value = 0;    // spawn_failed: errno; signal: the signal; exited: the wait status
+  std::int32_t value = 0;    // spawn_failed, connect_failed: errno; signal: the signal; exited: the wait
+                             // status; connect_port: the port
   std::string text;          // spawn_failed: what failed
 };
 

@@ -160,6 +160,12 @@ void ProcessTable::wake() {
   (void)!::write(wake_pipe_[1], &c, 1);  // a full pipe already means "wake up"
 }
 
+std::shared_ptr<Environment> ProcessTable::environment(const std::string& sandbox_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = sandboxes_.find(sandbox_id);
+  return it == sandboxes_.end() || stopping_ || ended_.contains(sandbox_id) ? nullptr : it->second.env;
+}
+
 std::shared_ptr<Environment> ProcessTable::environment_for(const StartParams& params) {
   std::lock_guard lock(mutex_);
   if (stopping_ || ended_.contains(params.sandbox_id)) {

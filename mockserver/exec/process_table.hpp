@@ -110,6 +110,8 @@ class ProcessTable {
   // The host pids of the sandbox's environment: what the fake spawned and the
   // init (0 when not started or not ready yet).
   std::pair<int, int> environment_pids(const std::string& sandbox_id) const;
+  // The sandbox's environment, or null when no command has started it yet (or it ended).
+  std::shared_ptr<Environment> environment(const std::string& sandbox_id) const;
   // Kills every environment (the server is stopping); open streams end with `unavailable`.
   void kill_all();
 

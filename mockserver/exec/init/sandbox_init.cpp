@@ -6,7 +6,8 @@
 // sandbox on request, so a command costs a fork here rather than a new
 // bubblewrap, and its processes share one tree and one loopback.
 //
-//   fd 3  control socket: Spawn requests (stdio fds attached), answered at once
+//   fd 3  control socket: Spawn requests (stdio fds attached) and ConnectPort
+//         requests (answered with a socket on the sandbox's loopback), at once
 //   fd 4  event socket:   Ready and Exited out; Signal, Freeze, Thaw in
 //
 // Options: --isolated (pid 1 of its own namespaces), --cgroup FD (a
@@ -33,6 +34,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -288,6 +291,10 @@ class Init {
       return false;
     }
     init::Message reply;
+    if (request->type == init::Type::connect_port) {
+      for (const int fd : fds) ::close(fd);
+      return connect_port(request->value);
+    }
     if (request->type != init::Type::spawn || fds.size() != 3) {
       reply = {.type = init::Type::spawn_failed, .value = EINVAL, .text = "bad spawn request"};
     } else {
@@ -296,6 +303,28 @@ class Init {
     }
     for (const int fd : fds) ::close(fd);
     return init::send_framed(kControlFd, reply);
+  }
+
+  // A socket to 127.0.0.1:<port> here, passed to the fake; the connect is
+  // non-blocking, so its outcome (refused, say) shows on the socket itself.
+  bool connect_port(int port) {
+    if (port <= 0 || port > 65535) {
+      return init::send_framed(kControlFd, {.type = init::Type::connect_failed, .value = EINVAL});
+    }
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return init::send_framed(kControlFd, {.type = init::Type::connect_failed, .value = errno});
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+      const int err = errno;
+      ::close(fd);
+      return init::send_framed(kControlFd, {.type = init::Type::connect_failed, .value = err});
+    }
+    const bool sent = init::send_framed(kControlFd, {.type = init::Type::connected}, {fd});
+    ::close(fd);
+    return sent;
   }
 
   void listen_for_sudo() {

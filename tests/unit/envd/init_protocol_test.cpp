@@ -32,6 +32,13 @@ TEST(InitProtocol, EveryMessageRoundTrips) {
   EXPECT_EQ(exited.pid, 7);
   EXPECT_EQ(exited.value, 9);
   EXPECT_EQ(init::decode(init::encode({.type = init::Type::thaw})).type, init::Type::thaw);
+  const auto connect = init::decode(init::encode({.type = init::Type::connect_port, .value = 8080}));
+  EXPECT_EQ(connect.type, init::Type::connect_port);
+  EXPECT_EQ(connect.value, 8080);
+  const auto refused = init::decode(init::encode({.type = init::Type::connect_failed, .value = 111}));
+  EXPECT_EQ(refused.type, init::Type::connect_failed);
+  EXPECT_EQ(refused.value, 111);
+  EXPECT_EQ(init::decode(init::encode({.type = init::Type::connected})).type, init::Type::connected);
 }
 
 TEST(InitProtocol, MalformedBytesAreRefused) {
