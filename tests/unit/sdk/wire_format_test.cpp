@@ -53,6 +53,16 @@ TEST(Rfc3339, ParsesFractionsAndOffsetsAndFormatsUtcMillis) {
   }
 }
 
+// Found by fuzz_sdk_responses (fixtures/fuzz/sdk_responses/year-4052): a year past 2261 overflowed
+// the nanosecond count (undefined behaviour) instead of being refused.
+TEST(Rfc3339, RefusesYearsATimestampCannotHold) {
+  for (const char* far : {"4052-01-02T03:04:05Z", "9999-12-31T23:59:59Z", "1200-01-01T00:00:00Z"}) {
+    EXPECT_THROW(core::parse_rfc3339(far), std::invalid_argument) << far;
+  }
+  EXPECT_EQ(core::format_rfc3339(core::parse_rfc3339("2261-12-31T23:59:59Z")), "2261-12-31T23:59:59.000Z");
+  EXPECT_EQ(core::format_rfc3339(core::parse_rfc3339("1678-01-01T00:00:00Z")), "1678-01-01T00:00:00.000Z");
+}
+
 TEST(Base64, StandardAndUrlSafeRoundTrip) {
   EXPECT_EQ(core::base64_encode("hi\n"), "aGkK");
   EXPECT_EQ(core::base64_decode("aGkK"), "hi\n");
