@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -49,6 +50,16 @@ state::RegistryOptions registry_options(const ServerConfig& config) {
   options.max_concurrent_per_team = config.max_concurrent_sandboxes;
   options.secure_by_default = config.secure_by_default.value_or(!config.legacy_v1);
   return options;
+}
+
+// The Content-Length a request announces; 0 when absent or not a number.
+std::uint64_t content_length(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return 0;
+  try {
+    return std::stoull(req.get_header_value("Content-Length"));
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 // The sandbox a control-plane path names, or "".
@@ -197,16 +208,13 @@ struct Server::Impl {
     api::install_error_shapes(http, &unexpected);
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_request_started = std::chrono::steady_clock::now();
-      if (!envd::is_file_upload(req) && req.has_header("Content-Length")) {
-        std::size_t length = 0;
-        try {
-          length = std::stoull(req.get_header_value("Content-Length"));
-        } catch (const std::exception&) {
-        }
-        if (length > this->config.max_body_bytes) {
-          api::send_error(res, 413, "Request body too large");
-          return httplib::Server::HandlerResponse::Handled;
-        }
+      faults::current_decision() = {};  // not the previous request's on this thread
+      // Refused on Content-Length, before the body is read: the answer is sent
+      // first, then the rest of the body is discarded and the connection closed.
+      const std::size_t limit = envd::is_file_upload(req) ? this->config.envd.max_upload_bytes : this->config.max_body_bytes;
+      if (content_length(req) > limit) {
+        api::send_error_and_close(req, res, 413, "Request body too large");
+        return httplib::Server::HandlerResponse::Handled;
       }
       const bool exempt = !faults.has_rules() || req.path.starts_with("/_mock/");
       faults::current_decision() = exempt ? faults::Decision{} : faults.decide(facts_of(req));

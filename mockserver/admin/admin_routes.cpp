@@ -80,8 +80,12 @@ void AdminRoutes::set_clock(const httplib::Request& req, httplib::Response& res)
     }
   }
   if (auto it = body.find("advance_ms"); it != body.end()) {
+    // A float (cast to an integer) or a clock past what a Timestamp holds would be undefined behaviour.
+    if (!it->is_number_integer()) throw ServiceError(400, "advance_ms must be an integer");
     const auto ms = it->get<std::int64_t>();
     if (ms < 0) throw ServiceError(400, "advance_ms must not be negative");
+    const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(state::Timestamp::max() - clock_.now());
+    if (ms >= room.count()) throw ServiceError(400, "advance_ms would take the clock past what it can hold (the year 2262)");
     clock_.advance(std::chrono::milliseconds(ms));
   }
   api::send_json(res, 200, clock_json(clock_));

@@ -1,8 +1,11 @@
 #include "mockserver/api/http_edge.hpp"
 
+#include <chrono>
 #include <iostream>
+#include <memory>
 #include <regex>
 
+#include "mockserver/net/sockets.hpp"
 #include "mockserver/state/service_error.hpp"
 
 namespace ppio_mock::api {
@@ -11,6 +14,10 @@ using nlohmann::json;
 using state::ServiceError;
 
 namespace {
+
+// What a lingering close reads at most, and how long it waits for the next byte.
+constexpr std::size_t kDiscardLimit = std::size_t{64} << 20;
+constexpr std::chrono::milliseconds kDiscardIdle{2000};
 
 const char* default_message(int status) {
   switch (status) {
@@ -33,6 +40,23 @@ void send_json(httplib::Response& res, int status, const json& body) {
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, json{{"code", status}, {"message", message}});
+}
+
+void send_error_and_close(const httplib::Request& req, httplib::Response& res, int status,
+                          const std::string& message) {
+  res.status = status;
+  res.set_header("Connection", "close");
+  auto body = std::make_shared<const std::string>(json{{"code", status}, {"message", message}}.dump());
+  const int local_port = req.local_port, remote_port = req.remote_port;
+  res.set_content_provider(body->size(), "application/json",
+                           [body, local_port, remote_port](size_t offset, size_t, httplib::DataSink& sink) {
+                             if (!sink.write(body->data() + offset, body->size() - offset)) return false;
+                             // httplib does not expose the socket: it is found by its two ports.
+                             for (const int fd : net::connection_fds(local_port, remote_port)) {
+                               net::discard_rest(fd, kDiscardLimit, kDiscardIdle);
+                             }
+                             return false;  // a provider that fails makes httplib close the connection
+                           });
 }
 
 httplib::Server::Handler guarded(RouteHandler handler) {
@@ -94,7 +118,8 @@ bool is_connect_procedure(const std::string& path) {
 
 void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected) {
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) send_error(res, res.status, default_message(res.status));
+    // A response with a content provider (send_error_and_close) has its body already.
+    if (res.body.empty() && !res.content_provider_) send_error(res, res.status, default_message(res.status));
   });
   server.set_exception_handler(
       [unexpected](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {

@@ -17,6 +17,14 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 void send_error(httplib::Response& res, int status, const std::string& message);
 
 using RouteHandler = std::function<void(const httplib::Request&, httplib::Response&)>;
+// The error shape, answered before the request's body was read (too large, say):
+// `Connection: close`, and once the answer is out, a lingering close that reads
+// and discards what the client still sends (net::discard_rest), so that a
+// client sending its whole body before reading finds the answer, not a reset;
+// then the connection ends, so the rest of the body is never read as a request.
+void send_error_and_close(const httplib::Request& req, httplib::Response& res, int status,
+                          const std::string& message);
+
 // Runs `handler`; ServiceError and malformed or mistyped JSON become error bodies.
 httplib::Server::Handler guarded(RouteHandler handler);
 

@@ -99,13 +99,25 @@ Decision FaultEngine::decide_rules(const RequestFacts& facts, bool command_rules
   return decision;
 }
 
+namespace {
+
+// A scenario's optional text field: "" when absent, refused when not a string.
+std::string scenario_text(const nlohmann::json& doc, const char* name) {
+  const auto it = doc.find(name);
+  if (it == doc.end() || it->is_null()) return "";
+  if (!it->is_string()) throw std::invalid_argument(std::string("a scenario's \"") + name + "\" must be a string");
+  return it->get<std::string>();
+}
+
+}  // namespace
+
 Scenario scenario_from_json_text(const std::string& text) {
   // "source" (where the figures come from) is for readers; it is not checked.
   const auto doc = nlohmann::json::parse(text, nullptr, false);
   if (!doc.is_object()) throw std::invalid_argument("a scenario must be a JSON object");
   Scenario s;
-  s.name = doc.value("name", "");
-  s.description = doc.value("description", "");
+  s.name = scenario_text(doc, "name");
+  s.description = scenario_text(doc, "description");
   const auto rules = doc.find("rules");
   if (rules == doc.end() || !rules->is_array()) throw std::invalid_argument("a scenario needs a \"rules\" array");
   for (std::size_t i = 0; i < rules->size(); ++i) {

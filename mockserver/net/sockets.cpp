@@ -4,9 +4,11 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -74,6 +76,22 @@ std::vector<int> connection_fds(int local_port, int remote_port) {
 
 void shutdown_connections(int local_port) {
   for (const int fd : connection_fds(local_port)) ::shutdown(fd, SHUT_RDWR);
+}
+
+void discard_rest(int fd, std::size_t max_bytes, std::chrono::milliseconds idle) {
+  ::shutdown(fd, SHUT_WR);
+  char buffer[64 * 1024];
+  std::size_t discarded = 0;
+  while (discarded < max_bytes) {
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(idle.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return;  // the client went quiet
+    const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // EOF or an error: nothing more will come
+    discarded += static_cast<std::size_t>(n);
+  }
 }
 
 }  // namespace ppio_mock::net

@@ -2,6 +2,7 @@
 // The sockets under the fake's HTTP server, which cpp-httplib does not expose:
 // the listening socket's backlog, the process's descriptor limit, and the
 // accepted connections, found among the process's descriptors by their ports.
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
@@ -23,5 +24,12 @@ std::vector<int> connection_fds(int local_port, int remote_port = -1);
 // Shuts down both directions of every connection accepted on `local_port`, so
 // that the threads serving them (waiting for a keep-alive request, say) return now.
 void shutdown_connections(int local_port);
+
+// A lingering close, after an answer sent before the request's body was read:
+// ends the write side (the client reads the answer, then EOF), then reads and
+// discards what the client still sends, until it stops (EOF, or `idle` without
+// a byte) or `max_bytes` were discarded. Closing with unread bytes would send
+// a reset, which can destroy the answer before the client reads it.
+void discard_rest(int fd, std::size_t max_bytes, std::chrono::milliseconds idle);
 
 }  // namespace ppio_mock::net

@@ -53,6 +53,8 @@ T decode(const HttpResponse& response) {
     return parse_body(response).get<T>();
   } catch (const json::exception& e) {
     throw ApiException(response.status, std::string("unexpected response shape: ") + e.what());
+  } catch (const std::invalid_argument& e) {  // a value the models refuse: a state, a timestamp
+    throw ApiException(response.status, std::string("unexpected response shape: ") + e.what());
   }
 }
 
@@ -210,6 +212,8 @@ std::vector<SandboxLogEntry> ControlPlaneClient::sandbox_logs(const std::string&
   try {
     return body.at("logs").get<std::vector<SandboxLogEntry>>();
   } catch (const json::exception& e) {
+    throw ApiException(response.status, std::string("unexpected response shape: ") + e.what());
+  } catch (const std::invalid_argument& e) {  // a value the models refuse: a state, a timestamp
     throw ApiException(response.status, std::string("unexpected response shape: ") + e.what());
   }
 }

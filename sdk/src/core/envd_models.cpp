@@ -23,6 +23,7 @@ const json& object_or_empty(const json& j, std::initializer_list<const char*> na
 
 std::int64_t int64_from_json(const json& j) {
   if (j.is_string()) return std::stoll(j.get<std::string>());
+  jf::check_integer_range<std::int64_t>(j);
   return j.get<std::int64_t>();
 }
 

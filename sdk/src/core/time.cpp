@@ -112,6 +112,9 @@ Timestamp parse_rfc3339(std::string_view text) {
   if (!r.done()) r.fail();
   const std::time_t secs = timegm(&tm) - offset_seconds;
   using namespace std::chrono;
+  // A Timestamp counts nanoseconds in 64 bits: years before 1678 or after 2261 do not fit.
+  constexpr auto kLimit = duration_cast<seconds>(Timestamp::duration::max()).count() - 1;
+  if (secs > kLimit || secs < -kLimit) throw std::invalid_argument("RFC 3339 timestamp out of range: " + std::string(text));
   return Timestamp(duration_cast<Timestamp::duration>(seconds(secs) + nanoseconds(nanos)));
 }
 

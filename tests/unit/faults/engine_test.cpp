@@ -225,4 +225,19 @@ TEST(Scenarios, BadScenarioNamesTheRule) {
   EXPECT_THROW(faults::scenario_from_json_text("{}"), std::invalid_argument);
 }
 
+// Found by fuzz_fault_rules (fixtures/fuzz/fault_rules/name-not-a-string): a "name" or
+// "description" that was not a string threw nlohmann's type_error, which the scenario's
+// readers (--scenario, the admin API) do not expect, instead of std::invalid_argument.
+TEST(Scenarios, ANameOrDescriptionThatIsNotAStringIsRefused) {
+  for (const char* text : {R"({"name": [1], "rules": []})", R"({"name": "n", "description": 5, "rules": []})"}) {
+    try {
+      faults::scenario_from_json_text(text);
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("must be a string"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(faults::scenario_from_json_text(R"({"name": null, "rules": []})").name, "");
+}
+
 }  // namespace

@@ -69,6 +69,19 @@ TEST_F(Admin, ClockCanBeFrozenSetAndAdvancedAndDrivesExpiry) {
   EXPECT_EQ(admin_->Post("/_mock/clock", R"({"freeze": "yes"})", "application/json")->status, 400);
 }
 
+// Read in the code while fuzzing (the route fuzzer's clock route reaches it): a float advance_ms
+// was cast to an integer, and a huge one overflowed the clock, both undefined behaviour.
+TEST_F(Admin, AnAdvanceThatIsNotAnIntegerOrOverflowsTheClockIsRefused) {
+  ASSERT_EQ(admin_->Post("/_mock/clock", R"({"freeze": true, "set": "2030-01-01T00:00:00Z"})", "application/json")->status, 200);
+  for (const char* body : {R"({"advance_ms": 1e300})", R"({"advance_ms": 1.5})", R"({"advance_ms": 9000000000000000000})",
+                           R"({"advance_ms": 18000000000000000000})"}) {
+    const auto res = admin_->Post("/_mock/clock", body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << body << ": " << res->body;
+  }
+  EXPECT_EQ(json::parse(admin_->Get("/_mock/clock")->body)["now"], "2030-01-01T00:00:00.000Z");
+}
+
 TEST_F(Admin, StateDumpShowsEverySandboxWithItsTeamAndResetClearsIt) {
   const auto id = create();
   const auto dump = json::parse(admin_->Get("/_mock/state")->body);

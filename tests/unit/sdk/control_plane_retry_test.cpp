@@ -206,4 +206,24 @@ TEST(BackoffDelay, JitterStaysWithinItsFraction) {
   }
 }
 
+// Found by fuzz_sdk_responses: a body of the right JSON shape with a value the
+// models refuse (an unknown state, a timestamp past 2261) escaped as
+// std::invalid_argument instead of the API error a malformed response is.
+TEST_F(RetryOverMock, AResponseWithValuesTheModelsRefuseIsAnApiError) {
+  const std::string far_future = R"({"templateID":"t","sandboxID":"ia","clientID":"c","startedAt":"4052-01-02T03:04:05Z",)"
+                                 R"("endAt":"4052-01-02T04:04:05Z","state":"running","metadata":{}})";
+  EXPECT_CALL(*transport_, send(Req("GET", "/sandboxes/ia")))
+      .WillOnce(Return(reply(200, sandbox_json("ia", "hibernating"))))
+      .WillOnce(Return(reply(200, far_future)));
+  auto c = client(exact(1));
+  for (int i = 0; i < 2; ++i) {
+    try {
+      c.get("ia");
+      ADD_FAILURE() << "no error for response " << i;
+    } catch (const prime::APIError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("unexpected response shape")) << i;
+    }
+  }
+}
+
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "ppio_sandbox/core/api_models.hpp"
 #include "ppio_sandbox/core/base64.hpp"
+#include "ppio_sandbox/core/envd_models.hpp"
 #include "ppio_sandbox/core/time.hpp"
 #include "ppio_sandbox/core/url.hpp"
 
@@ -51,6 +52,30 @@ TEST(Rfc3339, ParsesFractionsAndOffsetsAndFormatsUtcMillis) {
   for (const char* bad : {"", "2026-11-26", "2026-13-01T00:00:00Z", "2026-11-26T04:11:33", "2026-11-26T04:11:33Zjunk"}) {
     EXPECT_THROW(core::parse_rfc3339(bad), std::invalid_argument) << bad;
   }
+}
+
+// Found by fuzz_sdk_responses (fixtures/fuzz/sdk_responses/year-4052): a year past 2261 overflowed
+// the nanosecond count (undefined behaviour) instead of being refused.
+TEST(Rfc3339, RefusesYearsATimestampCannotHold) {
+  for (const char* far : {"4052-01-02T03:04:05Z", "9999-12-31T23:59:59Z", "1200-01-01T00:00:00Z"}) {
+    EXPECT_THROW(core::parse_rfc3339(far), std::invalid_argument) << far;
+  }
+  EXPECT_EQ(core::format_rfc3339(core::parse_rfc3339("2261-12-31T23:59:59Z")), "2261-12-31T23:59:59.000Z");
+  EXPECT_EQ(core::format_rfc3339(core::parse_rfc3339("1678-01-01T00:00:00Z")), "1678-01-01T00:00:00.000Z");
+}
+
+// Found with a hand-written input to fuzz_sdk_responses (fixtures/fuzz/sdk_responses/float-cpu-count):
+// a float out of an integer field's range was cast to it, undefined behaviour.
+TEST(ResponseModels, AFloatOutOfAnIntegerFieldsRangeIsTheWrongType) {
+  auto body = nlohmann::json::parse(R"({"sandboxID":"a","templateID":"b","clientID":"c","startedAt":"2026-01-02T03:04:05Z",
+                                         "endAt":"2026-01-02T03:04:05Z","state":"running","cpuCount":1e300})");
+  EXPECT_THROW(body.get<core::SandboxInfo>(), nlohmann::json::type_error);
+  body["cpuCount"] = 2147483648.0;
+  EXPECT_THROW(body.get<core::SandboxInfo>(), nlohmann::json::type_error);
+  body["cpuCount"] = 4.0;  // a float in range reads as nlohmann reads it
+  EXPECT_EQ(body.get<core::SandboxInfo>().cpu_count, 4);
+  EXPECT_THROW(core::envd::int64_from_json(nlohmann::json(1e19)), nlohmann::json::type_error);
+  EXPECT_EQ(core::envd::int64_from_json(nlohmann::json("12")), 12);
 }
 
 TEST(Base64, StandardAndUrlSafeRoundTrip) {

@@ -1,9 +1,12 @@
 #pragma once
 // Small readers for JSON objects whose fields may be absent, null, or spelled
 // two ways (Prime's camelCase alias and its snake_case name).
+#include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -18,14 +21,36 @@ inline const nlohmann::json* find(const nlohmann::json& j, std::initializer_list
   return nullptr;
 }
 
+// nlohmann turns a float into an integer with a plain cast, which is undefined
+// behaviour when it is out of the integer's range: such a number is refused
+// as the wrong type. Every other value is left to nlohmann's own checks.
+template <class T>
+void check_integer_range(const nlohmann::json& v) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!v.is_number_float()) return;
+    const double d = v.get<double>();
+    const double upper = std::ldexp(1.0, std::numeric_limits<T>::digits);  // exact: a power of two
+    const double lower = std::is_signed_v<T> ? -upper : -1.0;
+    if (!(d >= lower && d < upper)) {
+      throw nlohmann::json::type_error::create(302, "number " + v.dump() + " is out of range for an integer field", &v);
+    }
+  }
+}
+
 template <class T>
 void read(const nlohmann::json& j, std::initializer_list<const char*> names, T& out) {
-  if (const auto* v = find(j, names)) v->get_to(out);
+  if (const auto* v = find(j, names)) {
+    check_integer_range<T>(*v);
+    v->get_to(out);
+  }
 }
 
 template <class T>
 void read(const nlohmann::json& j, std::initializer_list<const char*> names, std::optional<T>& out) {
-  if (const auto* v = find(j, names)) out = v->get<T>();
+  if (const auto* v = find(j, names)) {
+    check_integer_range<T>(*v);
+    out = v->get<T>();
+  }
 }
 
 // Like read, but a missing field is an error that names the field.
@@ -35,6 +60,7 @@ void require(const nlohmann::json& j, std::initializer_list<const char*> names, 
   if (v == nullptr) {
     throw nlohmann::json::out_of_range::create(403, std::string("missing required field '") + *names.begin() + "'", &j);
   }
+  check_integer_range<T>(*v);
   v->get_to(out);
 }
 
