@@ -14,6 +14,21 @@ using exec::FsError;
 namespace connect = ppio_sandbox::core::connect;
 namespace models = ppio_sandbox::core::envd;
 
+namespace {
+
+// File metadata lives in user.e2b.* extended attributes; a filesystem without user xattrs
+// (some tmpfs and overlay setups) cannot keep it, and the fake says so once, at start.
+bool probe_user_xattrs(const std::string& state_dir) {
+  const bool ok = exec::user_xattrs_supported(state_dir);
+  if (!ok) {
+    std::cerr << "ppio-mock: the filesystem under " << state_dir
+              << " has no user extended attributes: uploads with file metadata (X-Metadata-*) are refused\n";
+  }
+  return ok;
+}
+
+}  // namespace
+
 EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t max_rpc_body_bytes)
     : registry_(registry),
       config_(std::move(config)),
@@ -22,7 +37,7 @@ EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t
       executor_(exec::choose_executor(config_.executor)),
       processes_(*executor_, config_.output_cap_bytes),
       edge_(registry_, dirs_),
-      http_api_(edge_, registry_),
+      http_api_(edge_, registry_, probe_user_xattrs(dirs_.state_dir())),
       process_(registry_, processes_),
       filesystem_(watches_),
       streams_(stopping_, [this](const std::string& team, const std::string& id) { kill_for_fault(team, id); }) {
