@@ -108,10 +108,13 @@ void EnvdRoutes::register_rpcs() {
 }
 
 // HTTP endpoints: edge refusals answer as the proxy does, FsError in envd's HTTP shape.
-httplib::Server::Handler EnvdRoutes::http_route(HttpHandler handler, bool token_required) {
-  return [this, handler = std::move(handler), token_required](const httplib::Request& req, httplib::Response& res) {
+httplib::Server::Handler EnvdRoutes::http_route(HttpHandler handler, bool token_required,
+                                                const char* signed_operation) {
+  return [this, handler = std::move(handler), token_required, signed_operation](const httplib::Request& req,
+                                                                                 httplib::Response& res) {
     try {
-      Call call = edge_.admit_http(req, token_required);
+      Call call = signed_operation != nullptr ? edge_.admit_files(req, signed_operation)
+                                              : edge_.admit_http(req, token_required);
       handler(call, req, res);
     } catch (const EdgeReply& e) {
       send_json(res, e.status, e.body);
@@ -196,7 +199,8 @@ void EnvdRoutes::mount(httplib::Server& server) {
        },
        "/health");
   both([&](const std::string& p) {
-         server.Get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.download(c, req, res); }, false));
+         server.Get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.download(c, req, res); }, false,
+                                  "read"));
        },
        "/files");
   both([&](const std::string& p) {

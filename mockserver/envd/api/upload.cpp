@@ -97,7 +97,7 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
   };
   std::optional<Call> call;
   try {
-    call = edge_.admit_http(req, /*token_required=*/false);
+    call = edge_.admit_files(req, "write");
   } catch (const EdgeReply& e) {
     edge = e;
   } catch (const FsError& e) {
