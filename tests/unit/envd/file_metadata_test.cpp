@@ -188,11 +188,12 @@ TEST_F(EntryFidelity, SymlinksReportTheirTargetResolvedInsideTheSandbox) {
   auto res = rpc("filesystem.Filesystem/ListDir", json{{"path", "/home/user"}});
   ASSERT_EQ(res->status, 200) << res->body;
   bool listed = false;
-  for (const auto& entry : json::parse(res->body)["entries"]) {
+  const auto listing = json::parse(res->body);
+  for (const auto& entry : listing["entries"]) {
     EXPECT_EQ(entry.dump().find(server_.state_dir()), std::string::npos) << entry;
     if (entry["name"] == "rel") listed = entry["symlinkTarget"] == "/home/user/target.txt";
   }
-  EXPECT_TRUE(listed);
+  EXPECT_TRUE(listed) << res->body;
 }
 
 TEST_F(EntryFidelity, OwnerGroupModePermissionsAndMtimeMatchWhatACommandSees) {

@@ -69,8 +69,12 @@ TEST_F(Files, UploadThenDownloadByEveryRoute) {
   EXPECT_EQ(res->body, "print(1)\n");
   EXPECT_EQ(res->get_header_value("Content-Disposition"), "inline; filename=\"x.py\"");
   httplib::Client plain(server_.url());
-  EXPECT_EQ(plain.Get(("/envd/" + id_ + "/files?path=/app/x.py").c_str())->body, "print(1)\n");
-  EXPECT_EQ(plain.Get("/files?path=/app/x.py", {{"Host", "49983-" + id_ + "-6532622b.localhost"}})->body, "print(1)\n");
+  httplib::Headers token;  // a secure sandbox's /files wants its token (or a signed URL)
+  if (tokens_.contains(id_)) token.emplace("X-Access-Token", tokens_[id_]);
+  EXPECT_EQ(plain.Get(("/envd/" + id_ + "/files?path=/app/x.py").c_str(), token)->body, "print(1)\n");
+  httplib::Headers by_host = token;
+  by_host.emplace("Host", "49983-" + id_ + "-6532622b.localhost");
+  EXPECT_EQ(plain.Get("/files?path=/app/x.py", by_host)->body, "print(1)\n");
   // The command sees the same file at the same path.
   EXPECT_EQ(run("cat /app/x.py").stdout_text, "print(1)\n");
 }

@@ -110,8 +110,10 @@ TEST_F(SignedFiles, TheTokenHeaderStillWorksAndAWrongOneIsRefused) {
 }
 
 TEST_F(SignedFiles, UnsignedRequestsOnANonSecureSandboxKeepWorking) {
+  const std::string open_id = create_sandbox(json{{"templateID", "base"}, {"secure", false}});
+  ASSERT_FALSE(tokens_.contains(open_id));
   httplib::Client plain(server_.url());
-  const httplib::Headers to_open{{"E2b-Sandbox-Id", id_}};
+  const httplib::Headers to_open{{"E2b-Sandbox-Id", open_id}};
   ASSERT_EQ(plain.Post("/files?path=/open.txt", to_open, "open", "application/octet-stream")->status, 200);
   EXPECT_EQ(plain.Get("/files?path=/open.txt", to_open)->body, "open");
 }
