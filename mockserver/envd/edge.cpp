@@ -1,6 +1,10 @@
 #include "mockserver/envd/edge.hpp"
 
+#include <charconv>
+#include <chrono>
+
 #include "ppio_sandbox/core/base64.hpp"
+#include "ppio_sandbox/core/file_signature.hpp"
 
 namespace ppio_mock::envd {
 
@@ -34,7 +38,39 @@ std::string basic_auth_user(const httplib::Request& req) {
   return decoded.substr(0, decoded.find(':'));
 }
 
+// Compares without stopping at the first difference, as envd does (subtle.ConstantTimeCompare).
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 }  // namespace
+
+void Edge::check_signature(const httplib::Request& req, const char* operation, const std::string& token) const {
+  const auto refuse = [](const std::string& message) { throw EdgeReply{401, json{{"code", 401}, {"message", message}}}; };
+  if (!req.has_param("signature")) refuse("missing signature query parameter");
+  std::optional<std::int64_t> expiration;
+  if (req.has_param("signature_expiration")) {
+    const std::string text = req.get_param_value("signature_expiration");
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) {
+      throw EdgeReply{400, json{{"code", 400},
+                                {"message", "Invalid format for parameter signature_expiration: '" + text +
+                                                "' is not an integer"}}};
+    }
+    expiration = value;
+  }
+  // Signed over the query parameters as sent: `path` unexpanded, `username` "" when absent.
+  const std::string expected =
+      ppio_sandbox::core::file_signature(req.get_param_value("path"), operation, req.get_param_value("username"), token,
+                                         expiration);
+  if (!same_secret(expected, req.get_param_value("signature"))) refuse("invalid signature");
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(registry_.now().time_since_epoch()).count();
+  if (expiration && *expiration < now) refuse("signature is already expired");
+}
 
 void Edge::run_as(Call& call, const std::string& name) const {
   const auto& runtime = registry_.templates().runtime(call.record.info.template_id);
@@ -125,6 +161,15 @@ Call Edge::admit(const httplib::Request& req, bool token_required) const {
 
 Call Edge::admit_http(const httplib::Request& req, bool token_required) const {
   Call call = admit(req, token_required);
+  run_as(call, req.has_param("username") ? req.get_param_value("username") : "");
+  return call;
+}
+
+Call Edge::admit_files(const httplib::Request& req, const char* operation) const {
+  Call call = admit(req, /*token_required=*/false);
+  if (const auto& token = call.record.info.envd_access_token; token && !req.has_header("X-Access-Token")) {
+    check_signature(req, operation, *token);
+  }
   run_as(call, req.has_param("username") ? req.get_param_value("username") : "");
   return call;
 }

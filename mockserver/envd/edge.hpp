@@ -56,6 +56,11 @@ class Edge {
   Call admit(const httplib::Request& req, bool token_required) const;
   // admit, then the user an HTTP call names in its `username` query (else the template's default user).
   Call admit_http(const httplib::Request& req, bool token_required) const;
+  // admit_http for GET and POST /files, which envd lets through without the access token
+  // when the request is signed: on a secure sandbox a request without X-Access-Token must
+  // carry a valid `signature` for `operation` ("read" or "write"), unexpired when it has a
+  // `signature_expiration` (on the fake's clock). Throws EdgeReply (401, envd's messages).
+  Call admit_files(const httplib::Request& req, const char* operation) const;
   // admit (token required), then the user an RPC names in Basic auth (else the template's default user).
   Call admit_rpc(const httplib::Request& req) const;
   // The sandbox by id, resumed if paused with autoResume (else EdgeReply 409);
@@ -65,6 +70,8 @@ class Edge {
  private:
   // Runs the call as `name` ("": the template's default user); unknown users are unauthenticated.
   void run_as(Call& call, const std::string& name) const;
+  void check_signature(const httplib::Request& req, const char* operation, const std::string& token) const;
+
   state::Registry& registry_;
   SandboxDirs& dirs_;
 };

@@ -14,6 +14,21 @@ using exec::FsError;
 namespace connect = ppio_sandbox::core::connect;
 namespace models = ppio_sandbox::core::envd;
 
+namespace {
+
+// File metadata lives in user.e2b.* extended attributes; a filesystem without user xattrs
+// (some tmpfs and overlay setups) cannot keep it, and the fake says so once, at start.
+bool probe_user_xattrs(const std::string& state_dir) {
+  const bool ok = exec::user_xattrs_supported(state_dir);
+  if (!ok) {
+    std::cerr << "ppio-mock: the filesystem under " << state_dir
+              << " has no user extended attributes: uploads with file metadata (X-Metadata-*) are refused\n";
+  }
+  return ok;
+}
+
+}  // namespace
+
 EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t max_rpc_body_bytes)
     : registry_(registry),
       config_(std::move(config)),
@@ -22,7 +37,7 @@ EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t
       executor_(exec::choose_executor(config_.executor)),
       processes_(*executor_, config_.output_cap_bytes),
       edge_(registry_, dirs_),
-      http_api_(edge_, registry_),
+      http_api_(edge_, registry_, probe_user_xattrs(dirs_.state_dir())),
       process_(registry_, processes_),
       filesystem_(watches_),
       streams_(stopping_, [this](const std::string& team, const std::string& id) { kill_for_fault(team, id); }) {
@@ -93,10 +108,13 @@ void EnvdRoutes::register_rpcs() {
 }
 
 // HTTP endpoints: edge refusals answer as the proxy does, FsError in envd's HTTP shape.
-httplib::Server::Handler EnvdRoutes::http_route(HttpHandler handler, bool token_required) {
-  return [this, handler = std::move(handler), token_required](const httplib::Request& req, httplib::Response& res) {
+httplib::Server::Handler EnvdRoutes::http_route(HttpHandler handler, bool token_required,
+                                                const char* signed_operation) {
+  return [this, handler = std::move(handler), token_required, signed_operation](const httplib::Request& req,
+                                                                                 httplib::Response& res) {
     try {
-      Call call = edge_.admit_http(req, token_required);
+      Call call = signed_operation != nullptr ? edge_.admit_files(req, signed_operation)
+                                              : edge_.admit_http(req, token_required);
       handler(call, req, res);
     } catch (const EdgeReply& e) {
       send_json(res, e.status, e.body);
@@ -181,7 +199,8 @@ void EnvdRoutes::mount(httplib::Server& server) {
        },
        "/health");
   both([&](const std::string& p) {
-         server.Get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.download(c, req, res); }, false));
+         server.Get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.download(c, req, res); }, false,
+                                  "read"));
        },
        "/files");
   both([&](const std::string& p) {

@@ -70,7 +70,8 @@ class EnvdRoutes {
   using StreamingRpc =
       std::function<std::shared_ptr<StreamSource>(Call&, const nlohmann::json&, const httplib::Request&)>;
 
-  httplib::Server::Handler http_route(HttpHandler handler, bool token_required);
+  // `signed_operation` ("read"/"write"): the route also takes a signed URL instead of the token.
+  httplib::Server::Handler http_route(HttpHandler handler, bool token_required, const char* signed_operation = nullptr);
   httplib::Server::Handler rpc_route(const std::string& service);
   void serve_rpc(const std::string& name, bool streaming, const httplib::Request& req, httplib::Response& res);
   void register_rpcs();

@@ -5,6 +5,8 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <cstdlib>
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,14 +77,75 @@ std::string join(const std::string& dir, const std::string& name) { return dir =
   }
 }
 
+// RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as protojson writes a Timestamp.
 std::string rfc3339(const struct timespec& ts) {
   struct tm tm {};
   gmtime_r(&ts.tv_sec, &tm);
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char nanos[16];
-  std::snprintf(nanos, sizeof nanos, ".%09ldZ", static_cast<long>(ts.tv_nsec));
-  return std::string(buf) + nanos;
+  std::string out = buf;
+  if (ts.tv_nsec != 0) {
+    char nanos[16];
+    std::snprintf(nanos, sizeof nanos, ".%09ld", static_cast<long>(ts.tv_nsec));
+    std::string fraction = nanos;
+    while (fraction.size() > 4 && fraction.ends_with("000")) fraction.resize(fraction.size() - 3);
+    out += fraction;
+  }
+  return out + "Z";
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// The names of the extended attributes at `path` (a /proc/self/fd link); empty when it has none
+// or its filesystem has none.
+std::vector<std::string> xattr_names(const std::string& path) {
+  std::vector<std::string> names;
+  std::string buf(4096, '\0');
+  ssize_t n = ::listxattr(path.c_str(), buf.data(), buf.size());
+  if (n < 0 && errno == ERANGE) {
+    n = ::listxattr(path.c_str(), nullptr, 0);
+    if (n > 0) {
+      buf.assign(static_cast<std::size_t>(n), '\0');
+      n = ::listxattr(path.c_str(), buf.data(), buf.size());
+    }
+  }
+  if (n <= 0) return names;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    if (buf[i] != '\0') continue;
+    if (i > start) names.emplace_back(buf.data() + start, i - start);
+    start = i + 1;
+  }
+  return names;
+}
+
+// The user.e2b.* attributes of the file an O_PATH fd refers to. Entries that are not UTF-8
+// (a command may set any bytes) are skipped, as envd skips them.
+std::map<std::string, std::string> read_metadata(int fd) {
+  std::map<std::string, std::string> out;
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  for (const auto& name : xattr_names(link)) {
+    if (!name.starts_with(kMetadataXattrPrefix)) continue;
+    std::string value(4096, '\0');
+    const auto n = ::getxattr(link.c_str(), name.c_str(), value.data(), value.size());
+    if (n < 0) continue;  // removed meanwhile, or larger than any metadata envd writes
+    value.resize(static_cast<std::size_t>(n));
+    std::string key = name.substr(kMetadataXattrPrefix.size());
+    if (valid_utf8(key) && valid_utf8(value)) out.emplace(std::move(key), std::move(value));
+  }
+  return out;
 }
 
 // The id a sandbox sees for a host id. When the fake is not root, its own uid
@@ -236,29 +299,59 @@ SandboxFs::Names SandboxFs::owner_names() const {
   return out;
 }
 
+std::optional<std::string> SandboxFs::sandbox_path_of(int fd) const {
+  std::error_code ec;
+  const auto real = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+  if (ec) return std::nullopt;
+  const std::string host = real.string();
+  if (host == host_root_) return "/";
+  if (!host.starts_with(host_root_ + "/")) return std::nullopt;
+  return host.substr(host_root_.size());
+}
+
 envd::EntryInfo SandboxFs::entry_at(int dir_fd, const std::string& name, const std::string& path,
                                     const Names& owners) const {
+  Fd self(::openat(dir_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (self.fd < 0) throw_errno(errno, path);
   struct stat st {};
-  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno(errno, path);
+  if (::fstat(self.fd, &st) != 0) throw_errno(errno, path);
   envd::EntryInfo e;
   e.name = path == "/" ? "/" : base_of(path);
   e.path = path;
   e.size = static_cast<std::int64_t>(st.st_size);
-  e.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
   e.permissions = envd::permissions_string(static_cast<std::uint32_t>(st.st_mode));
   e.owner = name_of(owners.users, seen_id(st.st_uid, ::geteuid()));
   e.group = name_of(owners.groups, seen_id(st.st_gid, ::getegid()));
   e.modified_time = rfc3339(st.st_mtim);
-  if (S_ISDIR(st.st_mode)) {
-    e.type = envd::FileType::directory;
-  } else if (S_ISLNK(st.st_mode)) {
-    e.type = envd::FileType::symlink;
-    char buf[PATH_MAX];
-    const auto n = ::readlinkat(dir_fd, name.c_str(), buf, sizeof buf);
-    if (n >= 0) e.symlink_target = std::string(buf, static_cast<std::size_t>(n));
-  } else {
-    e.type = envd::FileType::file;
+  const auto type_of = [](mode_t mode) {
+    if (S_ISDIR(mode)) return envd::FileType::directory;
+    if (S_ISREG(mode)) return envd::FileType::file;
+    return envd::FileType::unspecified;
+  };
+  if (!S_ISLNK(st.st_mode)) {
+    e.type = type_of(st.st_mode);
+    e.mode = static_cast<std::uint32_t>(st.st_mode & 0777);  // Go's FileMode.Perm()
+    e.metadata = read_metadata(self.fd);
+    return e;
   }
+  // envd follows the link to the end (filepath.EvalSymlinks) and reports its target.
+  // Here it is followed inside the root: an absolute or ".." target names a sandbox path,
+  // never the host's.
+  e.symlink_target = path;  // envd's answer when the link cannot be resolved
+  int target_fd = -1;
+  try {
+    target_fd = open_in_root(path, O_PATH);
+  } catch (const FsError&) {
+    return e;  // dangling, or a loop: no type, no mode
+  }
+  Fd target(target_fd);
+  struct stat tst {};
+  const auto resolved = sandbox_path_of(target.fd);
+  if (!resolved || ::fstat(target.fd, &tst) != 0) return e;
+  e.symlink_target = *resolved;
+  e.type = type_of(tst.st_mode);
+  e.mode = static_cast<std::uint32_t>(tst.st_mode & 0777);
+  e.metadata = read_metadata(target.fd);
   return e;
 }
 
@@ -404,6 +497,38 @@ std::string SandboxFs::host_dir(const std::string& path) const {
 }
 
 int SandboxFs::open_dir(const std::string& path) const { return open_in_root(path, O_RDONLY | O_DIRECTORY); }
+
+bool user_xattrs_supported(const std::string& host_dir) {
+  std::filesystem::create_directories(host_dir);
+  std::string name = host_dir + "/.ppio-xattr-probe-XXXXXX";
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) return false;
+  const bool ok = ::fsetxattr(fd, "user.e2b.probe", "1", 1, 0) == 0;
+  ::close(fd);
+  ::unlink(name.c_str());
+  return ok;
+}
+
+void write_metadata(int fd, const std::map<std::string, std::string>& metadata, const std::string& path) {
+  const auto fail = [&](int err) {
+    if (err == ENOTSUP) {
+      throw FsError(Code::failed_precondition,
+                    "the filesystem of '" + path + "' does not support user extended attributes");
+    }
+    if (err == ENOSPC || err == EDQUOT) throw FsError(Code::resource_exhausted, "not enough space for file metadata");
+    throw_errno(err, path);
+  };
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  for (const auto& name : xattr_names(link)) {
+    if (!name.starts_with(kMetadataXattrPrefix)) continue;
+    if (metadata.contains(name.substr(kMetadataXattrPrefix.size()))) continue;
+    if (::fremovexattr(fd, name.c_str()) != 0 && errno != ENODATA) fail(errno);
+  }
+  for (const auto& [key, value] : metadata) {
+    const std::string name = std::string(kMetadataXattrPrefix) + key;
+    if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0) fail(errno);
+  }
+}
 
 void remove_tree(const std::string& host_path) {
   Fd dir(::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

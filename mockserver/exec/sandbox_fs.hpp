@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mockserver/exec/users.hpp"
@@ -32,6 +33,16 @@ class FsError : public std::runtime_error {
 // a clean absolute sandbox path. ".." stops at "/".
 std::string normalize_path(const std::string& path, const std::string& home = kHomeDir);
 
+// The extended attributes that hold a file's metadata: user.e2b.<key>, as envd stores them.
+inline constexpr std::string_view kMetadataXattrPrefix = "user.e2b.";
+// Whether files under the host directory `host_dir` can carry user.* extended attributes
+// (probed with a temporary file, which is removed).
+bool user_xattrs_supported(const std::string& host_dir);
+// Replaces the user.e2b.* attributes of the open file `fd` (at sandbox `path`) with
+// `metadata`; other attributes stay. Throws FsError (failed_precondition when the
+// filesystem has no user extended attributes).
+void write_metadata(int fd, const std::map<std::string, std::string>& metadata, const std::string& path);
+
 // Files are owned by the user a call runs as (`owner`); null leaves them the fake's own.
 // EntryInfo names owners and groups from the sandbox's own /etc/passwd and /etc/group.
 class SandboxFs {
@@ -44,7 +55,10 @@ class SandboxFs {
 
   const std::string& host_root() const { return host_root_; }
 
-  // lstat: a symlink is reported as one, with its target.
+  // lstat, reported as envd does: a symlink has the resolved absolute path of its target
+  // (resolved inside the root, as a command in the sandbox would) and the target's type
+  // and mode; a dangling one names itself and has no type. Metadata is the user.e2b.*
+  // attributes (of the target, for a symlink).
   ppio_sandbox::core::envd::EntryInfo stat(const std::string& path) const;
   bool is_directory(const std::string& path) const;
   // An fd open for reading; not_found / invalid_argument (a directory).
@@ -77,6 +91,8 @@ class SandboxFs {
   int open_in_root(const std::string& path, int flags, unsigned mode = 0) const;
   int open_parent(const std::string& path, bool create, const SandboxUser* owner = nullptr) const;
   void mkdir_parents(const std::string& path, const SandboxUser* owner = nullptr) const;
+  // The sandbox path of what the fd (opened in the root) refers to; nullopt if outside the root.
+  std::optional<std::string> sandbox_path_of(int fd) const;
   ppio_sandbox::core::envd::EntryInfo entry_at(int dir_fd, const std::string& name, const std::string& path,
                                                const Names& owners) const;
   void list_into(int dir_fd, const std::string& path, std::uint32_t depth, const Names& owners,

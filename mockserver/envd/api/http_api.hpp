@@ -10,7 +10,9 @@ namespace ppio_mock::envd {
 
 class HttpApi {
  public:
-  HttpApi(const Edge& edge, state::Registry& registry) : edge_(edge), registry_(registry) {}
+  // `user_xattrs`: whether the state directory's filesystem can keep file metadata.
+  HttpApi(const Edge& edge, state::Registry& registry, bool user_xattrs)
+      : edge_(edge), registry_(registry), user_xattrs_(user_xattrs) {}
 
   // 204 for a running sandbox; the control plane's 200 when the request is not envd traffic.
   void health(const httplib::Request& req, httplib::Response& res) const;
@@ -19,12 +21,14 @@ class HttpApi {
   // Streamed from the file in blocks.
   void download(Call& call, const httplib::Request& req, httplib::Response& res) const;
   // Streamed to disk as it arrives; admits the request itself, since the body
-  // must be read (and dropped) whatever the answer.
+  // must be read (and dropped) whatever the answer. X-Metadata-<key> headers become
+  // the files' user.e2b.<key> attributes, set before a file is moved into place.
   void upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) const;
 
  private:
   const Edge& edge_;
   state::Registry& registry_;
+  bool user_xattrs_;
 };
 
 }  // namespace ppio_mock::envd

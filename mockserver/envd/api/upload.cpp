@@ -1,7 +1,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
+#include <map>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -12,6 +15,7 @@ namespace ppio_mock::envd {
 
 using nlohmann::json;
 using exec::FsError;
+using ppio_sandbox::core::connect::Code;
 
 namespace {
 
@@ -35,6 +39,54 @@ bool exists(const exec::SandboxFs& fs, const std::string& path) {
   }
 }
 
+constexpr std::string_view kMetadataHeader = "x-metadata-";
+// What envd allows: the xattr name (prefix and key) within Linux's 255 bytes, and all of a
+// file's metadata within ext4's one block for an inode's attributes.
+constexpr std::size_t kMaxMetadataKey = 255 - exec::kMetadataXattrPrefix.size();
+constexpr std::size_t kMaxMetadataTotal = 4096;
+
+// X-Metadata-<key> headers, the prefix in any case: keys lower-cased, an empty key dropped,
+// the first value of a repeated header kept.
+std::map<std::string, std::string> metadata_headers(const httplib::Headers& headers) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : headers) {
+    if (name.size() <= kMetadataHeader.size()) continue;
+    std::string lower = name;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!lower.starts_with(kMetadataHeader)) continue;
+    out.emplace(lower.substr(kMetadataHeader.size()), value);
+  }
+  return out;
+}
+
+// envd's checks and words for metadata it refuses (400 "invalid metadata: ..."); "" when fine.
+std::string metadata_problem(const std::map<std::string, std::string>& metadata) {
+  const auto non_printable = [](const std::string& label, const std::string& s) -> std::string {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c > 0x7E) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", c);
+        return "metadata " + label + " contains non-printable-ASCII byte " + hex + " at offset " + std::to_string(i);
+      }
+    }
+    return {};
+  };
+  std::size_t total = 0;
+  for (const auto& [key, value] : metadata) {
+    if (key.size() > kMaxMetadataKey) {
+      return "metadata key \"" + key + "\" exceeds " + std::to_string(kMaxMetadataKey) + " bytes";
+    }
+    if (auto p = non_printable("key", key); !p.empty()) return p;
+    if (auto p = non_printable("value for key \"" + key + "\"", value); !p.empty()) return p;
+    total += exec::kMetadataXattrPrefix.size() + key.size() + value.size();
+  }
+  if (total > kMaxMetadataTotal) {
+    return "total metadata size " + std::to_string(total) + " exceeds " + std::to_string(kMaxMetadataTotal) + " bytes";
+  }
+  return {};
+}
+
 }  // namespace
 
 void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) const {
@@ -45,13 +97,19 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
   };
   std::optional<Call> call;
   try {
-    call = edge_.admit_http(req, /*token_required=*/false);
+    call = edge_.admit_files(req, "write");
   } catch (const EdgeReply& e) {
     edge = e;
   } catch (const FsError& e) {
     fail(http_status_for_files(e.code()), e.what());
   }
 
+  const auto metadata = metadata_headers(req.headers);
+  if (const auto problem = metadata_problem(metadata); !problem.empty()) fail(400, "invalid metadata: " + problem);
+  if (!metadata.empty() && !user_xattrs_) {
+    fail(400, "invalid metadata: the filesystem under the fake's state directory has no user extended attributes, "
+              "so file metadata cannot be kept");
+  }
   const std::string path_query = req.has_param("path") ? req.get_param_value("path") : "";
   json entries = json::array();
   std::set<std::string> seen;
@@ -69,8 +127,21 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     if (fd >= 0) ::close(fd);
     fd = -1;
   };
-  const auto open_file = [&](const std::string& requested) {
+  // The current file's body is all there: its metadata replaces whatever it had, before it
+  // is moved into place (envd writes it after the body too).
+  const auto finish_file = [&] {
+    if (fd >= 0 && !error && !edge && user_xattrs_) {
+      try {
+        exec::write_metadata(fd, metadata, pending.back().path);
+      } catch (const FsError& e) {
+        fail(e.code() == Code::failed_precondition ? 400 : http_status_for_files(e.code()),
+             std::string("invalid metadata: ") + e.what());
+      }
+    }
     close_file();
+  };
+  const auto open_file = [&](const std::string& requested) {
+    finish_file();
     if (edge || error) return;
     if (requested.empty()) return fail(400, "the path query parameter or a part filename is required");
     const std::string path = exec::normalize_path(requested, call->user.home);
@@ -84,6 +155,7 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
       fd = call->fs->open_write(temp.empty() ? path : temp, &call->user);  // owned by the caller, as envd chowns it
       pending.push_back({temp, path});
       entries.push_back({{"path", path}, {"name", path.substr(slash + 1)}, {"type", "file"}});
+      if (!metadata.empty()) entries.back()["metadata"] = metadata;
     } catch (const FsError& e) {
       fail(http_status_for_files(e.code()), e.what());
     }
@@ -108,7 +180,7 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
             file_part = true;
             open_file(path_query.empty() ? part.filename : path_query);
           } else {
-            close_file();  // parts with other names are ignored
+            finish_file();  // parts with other names are ignored
           }
           return true;
         },
@@ -125,7 +197,7 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     body_read = reader(receive);
     if (!body_read) fail(400, "the request body was cut short");
   }
-  close_file();
+  finish_file();
   for (const auto& file : pending) {
     try {
       if (error || edge) {

@@ -217,16 +217,26 @@ FileType file_type_from_name(const std::string& name) {
 }
 
 std::string permissions_string(std::uint32_t mode) {
-  std::string s(10, '-');
-  switch (mode & 0170000u) {
-    case 0040000u: s[0] = 'd'; break;
-    case 0120000u: s[0] = 'L'; break;  // Go's FileMode.String() letter for symlinks
-    default: break;
+  // Go's letters, in Go's order "dalTLDpSugct?"; of those a Unix st_mode can give:
+  const std::uint32_t type = mode & 0170000u;
+  const std::pair<bool, char> letters[] = {
+      {type == 0040000u, 'd'},
+      {type == 0120000u, 'L'},
+      {type == 0060000u || type == 0020000u, 'D'},  // block and character devices
+      {type == 0010000u, 'p'},
+      {type == 0140000u, 'S'},
+      {(mode & 04000u) != 0, 'u'},
+      {(mode & 02000u) != 0, 'g'},
+      {type == 0020000u, 'c'},
+      {(mode & 01000u) != 0, 't'},
+  };
+  std::string s;
+  for (const auto& [set, letter] : letters) {
+    if (set) s += letter;
   }
-  const char* letters = "rwxrwxrwx";
-  for (int i = 0; i < 9; ++i) {
-    if ((mode & (1u << (8 - i))) != 0) s[static_cast<std::size_t>(i + 1)] = letters[i];
-  }
+  if (s.empty()) s = "-";
+  const char* rwx = "rwxrwxrwx";
+  for (int i = 0; i < 9; ++i) s += (mode & (1u << (8 - i))) != 0 ? rwx[i] : '-';
   return s;
 }
 
@@ -241,6 +251,7 @@ void to_json(json& j, const EntryInfo& v) {
            {"group", v.group}};
   jf::write_if(j, "modifiedTime", v.modified_time);
   jf::write_if(j, "symlinkTarget", v.symlink_target);
+  if (!v.metadata.empty()) j["metadata"] = v.metadata;  // an empty map is omitted, as protojson does
 }
 
 void from_json(const json& j, EntryInfo& v) {
@@ -254,6 +265,9 @@ void from_json(const json& j, EntryInfo& v) {
   jf::read(j, {"group"}, v.group);
   jf::read(j, {"modifiedTime", "modified_time"}, v.modified_time);
   jf::read(j, {"symlinkTarget", "symlink_target"}, v.symlink_target);
+  if (const auto* m = jf::find(j, {"metadata"}); m != nullptr && m->is_object()) {
+    v.metadata = m->get<std::map<std::string, std::string>>();
+  }
 }
 
 std::string event_type_name(EventType t) {

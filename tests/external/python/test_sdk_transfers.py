@@ -66,12 +66,6 @@ def test_e2b_iterable_upload(sdk, sbx):
     assert bytes(sbx.files.read("/app/iter.bin", format="bytes")) == b"".join(pieces)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the fake drops envd's per-file metadata (X-Metadata-* on upload, EntryInfo.metadata): "
-    "it needs EntryInfo.metadata in sdk/core's wire models and user.e2b.* xattrs in mockserver/exec",
-)
 def test_e2b_file_metadata(sdk, sbx):
     if sdk.name != "e2b":
         pytest.skip("per-file metadata is an e2b feature (envd 0.6.2); ppio-sandbox 2.1.0 has none")

@@ -69,8 +69,12 @@ TEST_F(Files, UploadThenDownloadByEveryRoute) {
   EXPECT_EQ(res->body, "print(1)\n");
   EXPECT_EQ(res->get_header_value("Content-Disposition"), "inline; filename=\"x.py\"");
   httplib::Client plain(server_.url());
-  EXPECT_EQ(plain.Get(("/envd/" + id_ + "/files?path=/app/x.py").c_str())->body, "print(1)\n");
-  EXPECT_EQ(plain.Get("/files?path=/app/x.py", {{"Host", "49983-" + id_ + "-6532622b.localhost"}})->body, "print(1)\n");
+  httplib::Headers token;  // a secure sandbox's /files wants its token (or a signed URL)
+  if (tokens_.contains(id_)) token.emplace("X-Access-Token", tokens_[id_]);
+  EXPECT_EQ(plain.Get(("/envd/" + id_ + "/files?path=/app/x.py").c_str(), token)->body, "print(1)\n");
+  httplib::Headers by_host = token;
+  by_host.emplace("Host", "49983-" + id_ + "-6532622b.localhost");
+  EXPECT_EQ(plain.Get("/files?path=/app/x.py", by_host)->body, "print(1)\n");
   // The command sees the same file at the same path.
   EXPECT_EQ(run("cat /app/x.py").stdout_text, "print(1)\n");
 }
@@ -260,7 +264,7 @@ class SecureFiles : public EnvdTest {
   std::string secure_id_;
 };
 
-TEST_F(SecureFiles, TheAccessTokenIsEnforcedExceptOnHealthAndFiles) {
+TEST_F(SecureFiles, TheAccessTokenIsEnforcedExceptOnHealth) {
   ASSERT_EQ(tokens_.count(secure_id_), 1u);
   httplib::Client plain(server_.url());
   const httplib::Headers no_token{{"E2b-Sandbox-Id", secure_id_}};
@@ -273,7 +277,8 @@ TEST_F(SecureFiles, TheAccessTokenIsEnforcedExceptOnHealthAndFiles) {
   EXPECT_EQ(plain.Post("/filesystem.Filesystem/Stat", wrong, R"({"path":"/"})", "application/json")->status, 401);
   EXPECT_EQ(plain.Get("/envs", no_token)->status, 401);
   EXPECT_EQ(plain.Get("/health", no_token)->status, 204);
-  EXPECT_EQ(plain.Get("/files?path=/nope", no_token)->status, 404);  // reached the handler
+  // /files takes a signed URL instead of the token (signed_files_test.cpp); unsigned, it is refused.
+  EXPECT_EQ(plain.Get("/files?path=/nope", no_token)->status, 401);
   EXPECT_EQ(rpc("filesystem.Filesystem/Stat", json{{"path", "/"}}, secure_id_)->status, 200);
 }
 

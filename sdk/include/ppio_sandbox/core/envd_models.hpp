@@ -109,11 +109,14 @@ struct EntryInfo {
   std::string group;
   std::optional<std::string> modified_time;  // RFC 3339
   std::optional<std::string> symlink_target;
+  // User-defined metadata (envd >= 0.6.2: X-Metadata-* on upload, kept as user.e2b.* xattrs).
+  std::map<std::string, std::string> metadata;
 };
 void to_json(nlohmann::json& j, const EntryInfo& v);
 void from_json(const nlohmann::json& j, EntryInfo& v);
 
-// "-rw-r--r--" style text for a st_mode.
+// "-rw-r--r--" style text for a st_mode, as Go's FileMode.String() writes it (envd's
+// `permissions`): type and special-bit letters first ("dtrwxrwxrwx" for /tmp).
 std::string permissions_string(std::uint32_t mode);
 
 enum class EventType { unspecified, create, write, remove, rename, chmod };
