@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -188,27 +189,64 @@ bool Environment::gone() const {
 
 pid_t Environment::spawn(const LaunchSpec& launch, int stdin_fd, int stdout_fd, int stderr_fd,
                          const std::function<void(pid_t)>& registered) {
-  const std::string what = "error starting process '" + (launch.argv.empty() ? "" : launch.argv[0]) + "'";
+  init::Spawn request;
+  const bool own_uid = launch.identity != init::Identity::mapped_root && launch.uid != 0;
+  request = {launch.argv, launch.env, launch.cwd, launch.identity, launch.uid, launch.gid, rlimit_as_,
+             own_uid ? rlimit_nproc_ : 0};
+  return request_spawn(std::move(request), {stdin_fd, stdout_fd, stderr_fd},
+                       [&](pid_t pid, std::vector<int>&) { registered(pid); });
+}
+
+pid_t Environment::spawn_on_terminal(const LaunchSpec& launch, std::uint16_t cols, std::uint16_t rows,
+                                     const std::function<void(pid_t, int)>& registered) {
+  init::Spawn request;
+  const bool own_uid = launch.identity != init::Identity::mapped_root && launch.uid != 0;
+  request = {launch.argv, launch.env, launch.cwd, launch.identity, launch.uid, launch.gid, rlimit_as_,
+             own_uid ? rlimit_nproc_ : 0, true, cols, rows};
+  return request_spawn(std::move(request), {}, [&](pid_t pid, std::vector<int>& fds) {
+    if (fds.size() != 1) {
+      signal_group(pid, SIGKILL);  // nothing could follow it
+      throw FsError(Code::internal, "the sandbox's init answered a terminal without its master");
+    }
+    registered(pid, std::exchange(fds[0], -1));
+  });
+}
+
+pid_t Environment::request_spawn(init::Spawn spawn, const std::vector<int>& fds_out,
+                                 const std::function<void(pid_t, std::vector<int>&)>& registered) {
+  const std::string what = "error starting process '" + (spawn.argv.empty() ? "" : spawn.argv[0]) + "'";
   if (!wait_ready()) {
     if (gone()) throw FsError(Code::unavailable, what + ": the sandbox's environment has ended");
     throw FsError(Code::unavailable, what + ": the sandbox's environment did not start in time");
   }
   init::Message request{.type = init::Type::spawn};
-  const bool own_uid = launch.identity != init::Identity::mapped_root && launch.uid != 0;
-  request.spawn = {launch.argv, launch.env, launch.cwd, launch.identity, launch.uid, launch.gid, rlimit_as_,
-                   own_uid ? rlimit_nproc_ : 0};
+  request.spawn = std::move(spawn);
   std::lock_guard lock(control_mutex_);
   std::vector<int> fds;
-  if (!init::send_framed(control_fd_, request, {stdin_fd, stdout_fd, stderr_fd})) {
+  if (!init::send_framed(control_fd_, request, fds_out)) {
     throw FsError(Code::unavailable, what + ": the sandbox's environment has ended");
   }
   const auto reply = init::recv_framed(control_fd_, fds);
-  for (const int fd : fds) ::close(fd);
-  if (!reply) throw FsError(Code::unavailable, what + ": the sandbox's environment did not answer");
+  const auto close_fds = [&fds] {
+    for (const int fd : fds) {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  if (!reply) {
+    close_fds();
+    throw FsError(Code::unavailable, what + ": the sandbox's environment did not answer");
+  }
   if (reply->type == init::Type::spawned) {
-    registered(reply->pid);
+    try {
+      registered(reply->pid, fds);
+    } catch (...) {
+      close_fds();
+      throw;
+    }
+    close_fds();
     return reply->pid;
   }
+  close_fds();
   const std::string reason = std::strerror(reply->value);
   if (reply->text == "fork" && (reply->value == EAGAIN || reply->value == ENOMEM)) {
     throw FsError(Code::resource_exhausted, what + ": the sandbox cannot start more processes (" + reason + ")");

@@ -51,6 +51,11 @@ class Environment {
   // by its init, inside its network namespace), or -1 with `error` set
   // (ECONNREFUSED when nothing listens there). The caller owns the socket.
   int connect_port(int port, int& error);
+  // Starts a command on a new pseudo-terminal of `cols` x `rows`, opened by the
+  // init inside the environment. `registered` gets the pid and the terminal's
+  // master (close-on-exec), and owns that fd from then on. Throws FsError.
+  pid_t spawn_on_terminal(const LaunchSpec& launch, std::uint16_t cols, std::uint16_t rows,
+                          const std::function<void(pid_t, int master)>& registered);
   // Signals the process group of `pid` (as the init sees pids). Never blocks.
   void signal_group(pid_t pid, int signal_number);
   // Stops every process of the environment, and waits (bounded) until they are.
@@ -86,6 +91,9 @@ class Environment {
 
  private:
   bool wait_ready();
+  // Sends one Spawn and reads its answer; `registered` gets the pid and the fds that came with it.
+  pid_t request_spawn(init::Spawn spawn, const std::vector<int>& fds,
+                      const std::function<void(pid_t, std::vector<int>&)>& registered);
   void start(const Executor& executor, const SandboxFs& fs);
 
   bool isolated_ = false;

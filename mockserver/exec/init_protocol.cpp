@@ -121,6 +121,9 @@ std::string encode(const Message& m) {
       w.u32(m.spawn.gid);
       w.u64(m.spawn.rlimit_as);
       w.u64(m.spawn.rlimit_nproc);
+      w.u32(m.spawn.pty ? 1 : 0);
+      w.u32(m.spawn.pty_cols);
+      w.u32(m.spawn.pty_rows);
       break;
     case Type::spawn_failed:
       w.i32(m.value);
@@ -169,6 +172,13 @@ Message decode(const std::string& bytes) {
       m.spawn.gid = r.scalar<std::uint32_t>();
       m.spawn.rlimit_as = r.scalar<std::uint64_t>();
       m.spawn.rlimit_nproc = r.scalar<std::uint64_t>();
+      const auto pty = r.scalar<std::uint32_t>();
+      const auto cols = r.scalar<std::uint32_t>();
+      const auto rows = r.scalar<std::uint32_t>();
+      if (pty > 1 || cols > 0xffff || rows > 0xffff) throw std::runtime_error("init message: pty");
+      m.spawn.pty = pty == 1;
+      m.spawn.pty_cols = static_cast<std::uint16_t>(cols);
+      m.spawn.pty_rows = static_cast<std::uint16_t>(rows);
       if (m.spawn.argv.empty()) throw std::runtime_error("init message: empty argv");
       break;
     }

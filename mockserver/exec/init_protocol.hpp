@@ -6,7 +6,9 @@
 // Two sockets join them. The control socket (a stream) carries one request at
 // a time and its answer: Spawn, with the command's stdin/stdout/stderr passed
 // as SCM_RIGHTS, answered by Spawned (its pid inside the environment) or
-// SpawnFailed (errno). The event socket (seqpacket) carries what comes
+// SpawnFailed (errno). A Spawn on a terminal (`pty`) carries no fds: the init
+// opens the pseudo-terminal inside the environment, and its Spawned answer
+// carries the terminal's master as SCM_RIGHTS. The event socket (seqpacket) carries what comes
 // unasked: the init's Ready and each command's Exited, and the fake's Signal,
 // Freeze and Thaw, which need no answer.
 //
@@ -55,6 +57,9 @@ struct Spawn {
   std::uint32_t gid = 0;
   std::uint64_t rlimit_as = 0;     // bytes; 0: unchanged
   std::uint64_t rlimit_nproc = 0;  // 0: unchanged
+  bool pty = false;                // on a new pseudo-terminal of this size, as its controlling terminal
+  std::uint16_t pty_cols = 0;
+  std::uint16_t pty_rows = 0;
 };
 
 struct Message {

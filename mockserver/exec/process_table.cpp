@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,6 +81,8 @@ struct ProcessTable::Process {
   int out_fd = -1;
   int err_fd = -1;
   int in_fd = -1;
+  int pty_fd = -1;        // a terminal's master: output, input and size all go through it
+  bool terminal = false;  // started on a terminal (its master closes once nothing holds the terminal)
   std::size_t output_bytes = 0;
   std::optional<Clock::time_point> deadline;
   bool deadline_hit = false;
@@ -188,6 +191,46 @@ std::shared_ptr<Subscription> ProcessTable::start(StartParams params) {
   if (!params.fs) throw FsError(Code::internal, "no sandbox root for the process");
   const auto launch = executor_.prepare(*params.fs, params.command);
   auto env = environment_for(params);
+  auto subscription = std::make_shared<Subscription>();
+  // Runs with the new pid before another command can start; false when the
+  // environment ended as the process started (then nothing is kept).
+  const auto register_process = [&](pid_t pid, const std::function<void(Process&)>& take_fds) {
+    std::lock_guard lock(mutex_);
+    const auto it = sandboxes_.find(params.sandbox_id);
+    if (it == sandboxes_.end() || it->second.env != env) {
+      subscription->drop();
+      return false;
+    }
+    auto p = std::make_unique<Process>();
+    p->sandbox_id = params.sandbox_id;
+    p->config = std::move(params.config);
+    p->tag = std::move(params.tag);
+    p->pid = static_cast<std::uint32_t>(pid);
+    p->env = env;
+    take_fds(*p);
+    if (params.timeout) p->deadline = Clock::now() + *params.timeout;
+    subscription->push(envd::StartEvent{p->pid});
+    p->subscribers.push_back(subscription);
+    const Key key{p->sandbox_id, p->pid};
+    processes_[key] = std::move(p);
+    wake();
+    return true;
+  };
+
+  if (params.pty) {
+    // envd hands the size to the kernel as 16-bit values (0 included).
+    const auto cols = static_cast<std::uint16_t>(params.pty->cols);
+    const auto rows = static_cast<std::uint16_t>(params.pty->rows);
+    env->spawn_on_terminal(launch, cols, rows, [&](pid_t pid, int master) {
+      ::fcntl(master, F_SETFL, O_NONBLOCK);
+      const bool kept = register_process(pid, [&](Process& p) {
+        p.pty_fd = std::exchange(master, -1);
+        p.terminal = true;
+      });
+      if (!kept) ::close(master);
+    });
+    return subscription;
+  }
 
   Pipes pipes;
   if (::pipe2(pipes.out, O_CLOEXEC) != 0 || ::pipe2(pipes.err, O_CLOEXEC) != 0 ||
@@ -196,32 +239,14 @@ std::shared_ptr<Subscription> ProcessTable::start(StartParams params) {
   }
   const int null_fd = params.open_stdin ? -1 : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   const int stdin_fd = params.open_stdin ? pipes.in[0] : null_fd;
-
-  auto subscription = std::make_shared<Subscription>();
   const auto registered = [&](pid_t pid) {
-    std::lock_guard lock(mutex_);
-    const auto it = sandboxes_.find(params.sandbox_id);
-    if (it == sandboxes_.end() || it->second.env != env) {
-      subscription->drop();  // the environment ended as the process started
-      return;
-    }
-    auto p = std::make_unique<Process>();
-    p->sandbox_id = params.sandbox_id;
-    p->config = std::move(params.config);
-    p->tag = std::move(params.tag);
-    p->pid = static_cast<std::uint32_t>(pid);
-    p->env = env;
-    p->out_fd = std::exchange(pipes.out[0], -1);
-    p->err_fd = std::exchange(pipes.err[0], -1);
-    p->in_fd = std::exchange(pipes.in[1], -1);
-    ::fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
-    ::fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
-    if (params.timeout) p->deadline = Clock::now() + *params.timeout;
-    subscription->push(envd::StartEvent{p->pid});
-    p->subscribers.push_back(subscription);
-    const Key key{p->sandbox_id, p->pid};
-    processes_[key] = std::move(p);
-    wake();
+    register_process(pid, [&](Process& p) {
+      p.out_fd = std::exchange(pipes.out[0], -1);
+      p.err_fd = std::exchange(pipes.err[0], -1);
+      p.in_fd = std::exchange(pipes.in[1], -1);
+      ::fcntl(p.out_fd, F_SETFL, O_NONBLOCK);
+      ::fcntl(p.err_fd, F_SETFL, O_NONBLOCK);
+    });
   };
   try {
     env->spawn(launch, stdin_fd, pipes.out[1], pipes.err[1], registered);
@@ -262,32 +287,83 @@ std::vector<envd::ProcessInfo> ProcessTable::list(const std::string& sandbox_id)
   return out;
 }
 
-void ProcessTable::send_input(const std::string& sandbox_id, const envd::ProcessSelector& selector,
-                              const std::string& bytes) {
-  int fd = -1;
-  {
-    std::lock_guard lock(mutex_);
-    auto& p = find_locked(sandbox_id, selector);
-    if (p.in_fd < 0) throw FsError(Code::failed_precondition, "stdin of the process is not open");
-    fd = ::dup(p.in_fd);  // written outside the lock: a slow reader must not stall the table
-  }
-  if (fd < 0) throw FsError(Code::internal, "cannot write to stdin");
+namespace {
+
+// All of `bytes` into `fd`, waiting for room when it is non-blocking (a
+// terminal's master is). An errno on failure, 0 when written.
+int write_all(int fd, const std::string& bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      throw FsError(Code::internal, std::string("error writing to stdin: ") + std::strerror(errno));
+    if (n < 0 && errno == EAGAIN) {
+      pollfd room{fd, POLLOUT, 0};
+      if (::poll(&room, 1, -1) < 0 && errno != EINTR) return errno;
+      if ((room.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) return EIO;  // nobody holds the terminal any more
+      continue;
     }
+    if (n <= 0) return n < 0 ? errno : EIO;
     done += static_cast<std::size_t>(n);
   }
+  return 0;
+}
+
+}  // namespace
+
+void ProcessTable::send_input(const std::string& sandbox_id, const envd::ProcessSelector& selector,
+                              const envd::ProcessInput& input) {
+  int fd = -1;
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = find_locked(sandbox_id, selector);
+    // envd's own words for input of the wrong kind.
+    if (input.pty && !p.terminal) {
+      throw FsError(Code::internal, "error writing to tty: tty not assigned to process — input should be written "
+                                    "to the stdin, not the tty");
+    }
+    if (!input.pty && p.terminal) {
+      throw FsError(Code::internal, "error writing to stdin: tty assigned to process — input should be written to "
+                                    "the pty, not the stdin");
+    }
+    const int target = input.pty ? p.pty_fd : p.in_fd;
+    if (target < 0) {
+      throw FsError(Code::failed_precondition, input.pty ? "the terminal of the process is closed"
+                                                         : "stdin of the process is not open");
+    }
+    fd = ::dup(target);  // written outside the lock: a slow reader must not stall the table
+  }
+  if (fd < 0) throw FsError(Code::internal, "cannot write to the process's input");
+  const int err = write_all(fd, input.bytes);
   ::close(fd);
+  if (err != 0) {
+    throw FsError(Code::internal, std::string(input.pty ? "error writing to tty: " : "error writing to stdin: ") +
+                                      std::strerror(err));
+  }
 }
 
 void ProcessTable::close_stdin(const std::string& sandbox_id, const envd::ProcessSelector& selector) {
   std::lock_guard lock(mutex_);
-  close_fd(find_locked(sandbox_id, selector).in_fd);
+  auto& p = find_locked(sandbox_id, selector);
+  if (p.terminal) {
+    throw FsError(Code::unknown, "error closing stdin: cannot close stdin for PTY process — send Ctrl+D (0x04) "
+                                 "instead");
+  }
+  close_fd(p.in_fd);
+}
+
+void ProcessTable::resize(const std::string& sandbox_id, const envd::ProcessSelector& selector,
+                          const envd::PtySize& size) {
+  std::lock_guard lock(mutex_);
+  auto& p = find_locked(sandbox_id, selector);
+  if (!p.terminal) throw FsError(Code::internal, "error resizing tty: tty not assigned to process");
+  if (p.pty_fd < 0) throw FsError(Code::failed_precondition, "the terminal of the process is closed");
+  winsize ws{};
+  ws.ws_col = static_cast<std::uint16_t>(size.cols);
+  ws.ws_row = static_cast<std::uint16_t>(size.rows);
+  // On the master: the kernel sends SIGWINCH to the terminal's foreground process group.
+  if (::ioctl(p.pty_fd, TIOCSWINSZ, &ws) != 0) {
+    throw FsError(Code::internal, std::string("error resizing tty: ") + std::strerror(errno));
+  }
 }
 
 void ProcessTable::signal(const std::string& sandbox_id, const envd::ProcessSelector& selector, int signal_number) {
@@ -412,9 +488,11 @@ void ProcessTable::reap(Process& p, int status) {
   // What is still in the pipes was written before the exit.
   if (p.out_fd >= 0) read_output(p, p.out_fd, envd::OutputStream::out);
   if (p.err_fd >= 0) read_output(p, p.err_fd, envd::OutputStream::err);
+  if (p.pty_fd >= 0) read_output(p, p.pty_fd, envd::OutputStream::pty);
   close_fd(p.out_fd);
   close_fd(p.err_fd);
   close_fd(p.in_fd);
+  close_fd(p.pty_fd);  // what the command left running on the terminal gets SIGHUP
   if (const auto sandbox = sandboxes_.find(p.sandbox_id); sandbox != sandboxes_.end() && sandbox->second.killed) {
     for (auto& weak : p.subscribers) {
       if (auto s = weak.lock()) s->drop();  // the sandbox was killed under it: the edge drops the stream
@@ -476,6 +554,7 @@ void ProcessTable::run() {
         }
         if (p->out_fd >= 0) fds.push_back({p->out_fd, POLLIN, 0});
         if (p->err_fd >= 0) fds.push_back({p->err_fd, POLLIN, 0});
+        if (p->pty_fd >= 0) fds.push_back({p->pty_fd, POLLIN, 0});
       }
       for (auto& [id, sandbox] : sandboxes_) {
         fds.push_back({sandbox.env->event_fd(), POLLIN, 0});
@@ -498,6 +577,7 @@ void ProcessTable::run() {
         for (auto& [key, p] : processes_) {
           if (fds[i].fd == p->out_fd) read_output(*p, p->out_fd, envd::OutputStream::out);
           else if (fds[i].fd == p->err_fd) read_output(*p, p->err_fd, envd::OutputStream::err);
+          else if (fds[i].fd == p->pty_fd) read_output(*p, p->pty_fd, envd::OutputStream::pty);
         }
       }
       bool any_gone = false;

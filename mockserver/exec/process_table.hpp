@@ -59,7 +59,8 @@ struct StartParams {
   std::string sandbox_id;
   ppio_sandbox::core::envd::ProcessConfig config;  // as the client sent it
   std::optional<std::string> tag;
-  bool open_stdin = true;
+  bool open_stdin = true;  // ignored on a terminal: its input is always open
+  std::optional<ppio_sandbox::core::envd::PtySize> pty;  // run on a pseudo-terminal of this size
   CommandSpec command;
   std::optional<std::chrono::milliseconds> timeout;  // kill after it (Connect-Timeout-Ms)
   // What the sandbox's environment is made from, when this is its first command.
@@ -91,9 +92,16 @@ class ProcessTable {
   std::shared_ptr<Subscription> connect(const std::string& sandbox_id,
                                         const ppio_sandbox::core::envd::ProcessSelector& selector);
   std::vector<ppio_sandbox::core::envd::ProcessInfo> list(const std::string& sandbox_id) const;
+  // Writes to the process's stdin or to its terminal, as envd does: internal
+  // when the input's kind is not the process's, failed_precondition when its
+  // stdin is closed.
   void send_input(const std::string& sandbox_id, const ppio_sandbox::core::envd::ProcessSelector& selector,
-                  const std::string& bytes);
+                  const ppio_sandbox::core::envd::ProcessInput& input);
+  // unknown on a terminal (Ctrl-D, 0x04, ends its input instead).
   void close_stdin(const std::string& sandbox_id, const ppio_sandbox::core::envd::ProcessSelector& selector);
+  // A terminal's new size: the program gets SIGWINCH. internal when the process has no terminal.
+  void resize(const std::string& sandbox_id, const ppio_sandbox::core::envd::ProcessSelector& selector,
+              const ppio_sandbox::core::envd::PtySize& size);
   // Signals the process group.
   void signal(const std::string& sandbox_id, const ppio_sandbox::core::envd::ProcessSelector& selector,
               int signal_number);

@@ -9,7 +9,6 @@ namespace models = ppio_sandbox::core::envd;
 
 std::shared_ptr<StreamSource> ProcessService::start(Call& call, const json& body, const httplib::Request& req) {
   const auto request = body.get<models::StartRequest>();
-  if (request.pty) throw FsError(Code::unimplemented, "PTY processes are not supported by the fake");
   exec::StartParams params;
   params.command.cmd = request.process.cmd;
   params.command.args = request.process.args;
@@ -24,6 +23,7 @@ std::shared_ptr<StreamSource> ProcessService::start(Call& call, const json& body
   params.config = request.process;
   params.tag = request.tag;
   params.open_stdin = request.open_stdin.value_or(true);  // the proto's default, for old clients
+  params.pty = request.pty;  // envd sets nothing for a terminal: TERM and the like come in the call's envs
   params.timeout = connect_timeout(req);
   // The environment's limits, should this command be the one that starts it.
   params.fs = call.fs;

@@ -3,10 +3,14 @@
 namespace ppio_mock::envd {
 
 using nlohmann::json;
+namespace models = ppio_sandbox::core::envd;
 
 json ProcessService::update(Call& call, const json& body) {
-  // Only PTY sizes can change, and the fake runs no PTY: check the process exists.
-  processes_.connect(call.id, selector_of(body));
+  const auto selector = selector_of(body);
+  const auto request = body.get<models::UpdateRequest>();
+  // As envd: without a pty there is nothing to change, once the process is known.
+  if (request.pty) processes_.resize(call.id, selector, *request.pty);
+  else processes_.connect(call.id, selector);
   return json::object();
 }
 

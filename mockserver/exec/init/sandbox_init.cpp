@@ -7,7 +7,9 @@
 // bubblewrap, and its processes share one tree and one loopback.
 //
 //   fd 3  control socket: Spawn requests (stdio fds attached) and ConnectPort
-//         requests (answered with a socket on the sandbox's loopback), at once
+//         requests (answered with a socket on the sandbox's loopback), at once;
+//         a command on a terminal gets a pseudo-terminal opened here, inside
+//         the environment, and its master goes back with the answer
 //   fd 4  event socket:   Ready and Exited out; Signal, Freeze, Thaw in
 //
 // Options: --isolated (pid 1 of its own namespaces), --cgroup FD (a
@@ -24,6 +26,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <pty.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -33,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -295,8 +299,10 @@ class Init {
       for (const int fd : fds) ::close(fd);
       return connect_port(request->value);
     }
-    if (request->type != init::Type::spawn || fds.size() != 3) {
+    if (request->type != init::Type::spawn || fds.size() != (request->spawn.pty ? 0U : 3U)) {
       reply = {.type = init::Type::spawn_failed, .value = EINVAL, .text = "bad spawn request"};
+    } else if (request->spawn.pty) {
+      return spawn_on_terminal(request->spawn);
     } else {
       reply = spawn(request->spawn, fds);
       if (reply.type == init::Type::spawned) commands_.insert(reply.pid);
@@ -324,6 +330,33 @@ class Init {
     }
     const bool sent = init::send_framed(kControlFd, {.type = init::Type::connected}, {fd});
     ::close(fd);
+    return sent;
+  }
+
+  // The pseudo-terminal is opened here, inside the environment, so the
+  // command's controlling terminal is one of the sandbox's own /dev/pts (what
+  // `tty` prints exists in the sandbox), and the command leads its own
+  // session on it. The master goes to the fake with the answer: the fake then
+  // reads output, writes input and sets the size (TIOCSWINSZ, which sends the
+  // foreground group SIGWINCH) on it directly, through the same poll loop as
+  // a pipe, and nothing more passes through this init.
+  bool spawn_on_terminal(const init::Spawn& request) {
+    int master = -1;
+    int slave = -1;
+    winsize size{};
+    size.ws_col = request.pty_cols;
+    size.ws_row = request.pty_rows;
+    if (::openpty(&master, &slave, nullptr, nullptr, &size) != 0) {
+      return init::send_framed(kControlFd, {.type = init::Type::spawn_failed, .value = errno, .text = "openpty"});
+    }
+    ::fcntl(master, F_SETFD, FD_CLOEXEC);
+    ::fcntl(slave, F_SETFD, FD_CLOEXEC);
+    const init::Message reply = spawn(request, {slave, slave, slave});
+    ::close(slave);  // the command holds it now: its end hangs the master up
+    if (reply.type == init::Type::spawned) commands_.insert(reply.pid);
+    const bool sent = init::send_framed(kControlFd, reply, reply.type == init::Type::spawned ? std::vector<int>{master}
+                                                                                             : std::vector<int>{});
+    ::close(master);
     return sent;
   }
 
@@ -437,6 +470,7 @@ class Init {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     ::setsid();  // its own session and process group, so a group signal reaches its children
+    if (request.pty && ::ioctl(stdio[0], TIOCSCTTY, 0) != 0) fail("TIOCSCTTY");  // the terminal becomes its own
     const int in = ::fcntl(stdio[0], F_DUPFD, 10);
     const int out = ::fcntl(stdio[1], F_DUPFD, 10);
     const int err = ::fcntl(stdio[2], F_DUPFD, 10);

@@ -41,22 +41,58 @@ void from_json(const json& j, ProcessConfig& v) {
   jf::read(j, {"cwd"}, v.cwd);
 }
 
+void to_json(json& j, const PtySize& v) { j = json{{"cols", v.cols}, {"rows", v.rows}}; }
+
+namespace {
+
+// A uint32 as protobuf JSON has it: a non-negative whole number, or one in a string.
+std::uint32_t uint32_from_json(const json& j, const char* field) {
+  const auto bad = [field] { return std::invalid_argument(std::string("invalid value for uint32 field ") + field); };
+  std::uint64_t n = 0;
+  if (j.is_number_unsigned()) {
+    n = j.get<std::uint64_t>();
+  } else if (j.is_number_integer()) {
+    if (j.get<std::int64_t>() < 0) throw bad();
+    n = static_cast<std::uint64_t>(j.get<std::int64_t>());
+  } else if (j.is_string()) {
+    const auto text = j.get<std::string>();
+    if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string::npos) throw bad();
+    n = std::stoull(text);
+  } else {
+    throw bad();  // negative, fractional, or not a number
+  }
+  if (n > 0xffffffffULL) throw bad();
+  return static_cast<std::uint32_t>(n);
+}
+
+}  // namespace
+
+void from_json(const json& j, PtySize& v) {
+  if (const auto* cols = jf::find(j, {"cols"})) v.cols = uint32_from_json(*cols, "cols");
+  if (const auto* rows = jf::find(j, {"rows"})) v.rows = uint32_from_json(*rows, "rows");
+}
+
+namespace {
+
+// {"pty":{"size":{...}}} in a Start or Update request; a PTY without a size is 0x0, as in envd.
+std::optional<PtySize> pty_of(const json& request) {
+  const auto* pty = jf::find(request, {"pty"});
+  if (pty == nullptr || pty->is_null()) return std::nullopt;
+  return object_or_empty(*pty, {"size"}).get<PtySize>();
+}
+
+}  // namespace
+
 void to_json(json& j, const StartRequest& v) {
   j = json{{"process", v.process}};
-  if (v.pty) j["pty"] = {{"size", {{"cols", v.pty->cols}, {"rows", v.pty->rows}}}};
+  if (v.pty) j["pty"] = {{"size", *v.pty}};
   jf::write_if(j, "tag", v.tag);
   jf::write_if(j, "stdin", v.open_stdin);
 }
 
 void from_json(const json& j, StartRequest& v) {
   jf::require(j, {"process"}, v.process);
-  if (const auto* pty = jf::find(j, {"pty"})) {
-    const json& size = object_or_empty(*pty, {"size"});
-    PtySize s;
-    jf::read(size, {"cols"}, s.cols);
-    jf::read(size, {"rows"}, s.rows);
-    v.pty = s;
-  }
+  v.pty = pty_of(j);
   jf::read(j, {"tag"}, v.tag);
   jf::read(j, {"stdin"}, v.open_stdin);
 }
@@ -70,6 +106,26 @@ void to_json(json& j, const ProcessSelector& v) {
 void from_json(const json& j, ProcessSelector& v) {
   jf::read(j, {"pid"}, v.pid);
   jf::read(j, {"tag"}, v.tag);
+}
+
+void to_json(json& j, const UpdateRequest& v) {
+  j = json{{"process", v.process}};
+  if (v.pty) j["pty"] = {{"size", *v.pty}};
+}
+
+void from_json(const json& j, UpdateRequest& v) {
+  jf::require(j, {"process"}, v.process);
+  v.pty = pty_of(j);
+}
+
+void to_json(json& j, const ProcessInput& v) { j = json{{v.pty ? "pty" : "stdin", base64_encode(v.bytes)}}; }
+
+std::optional<ProcessInput> process_input_from_json(const json& j) {
+  for (const bool pty : {false, true}) {
+    const auto* data = jf::find(j, {pty ? "pty" : "stdin"});
+    if (data != nullptr && data->is_string()) return ProcessInput{pty, base64_decode(data->get<std::string>())};
+  }
+  return std::nullopt;
 }
 
 void to_json(json& j, const ProcessInfo& v) {

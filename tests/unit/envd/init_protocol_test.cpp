@@ -25,6 +25,16 @@ TEST(InitProtocol, EveryMessageRoundTrips) {
   EXPECT_EQ(back.spawn.uid, 1000u);
   EXPECT_EQ(back.spawn.rlimit_as, 64u << 20);
   EXPECT_EQ(back.spawn.rlimit_nproc, 48u);
+  EXPECT_FALSE(back.spawn.pty);
+  init::Message on_terminal{.type = init::Type::spawn};
+  on_terminal.spawn.argv = {"/bin/bash", "-i", "-l"};
+  on_terminal.spawn.pty = true;
+  on_terminal.spawn.pty_cols = 132;
+  on_terminal.spawn.pty_rows = 43;
+  const auto terminal = init::decode(init::encode(on_terminal));
+  EXPECT_TRUE(terminal.spawn.pty);
+  EXPECT_EQ(terminal.spawn.pty_cols, 132);
+  EXPECT_EQ(terminal.spawn.pty_rows, 43);
   const auto failed = init::decode(init::encode({.type = init::Type::spawn_failed, .value = 2, .text = "exec"}));
   EXPECT_EQ(failed.value, 2);
   EXPECT_EQ(failed.text, "exec");

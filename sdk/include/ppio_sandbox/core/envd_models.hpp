@@ -23,10 +23,13 @@ struct ProcessConfig {
 void to_json(nlohmann::json& j, const ProcessConfig& v);
 void from_json(const nlohmann::json& j, ProcessConfig& v);
 
+// A terminal's size: {"cols","rows"} (the "size" of a PTY).
 struct PtySize {
   std::uint32_t cols = 0;
   std::uint32_t rows = 0;
 };
+void to_json(nlohmann::json& j, const PtySize& v);
+void from_json(const nlohmann::json& j, PtySize& v);
 
 struct StartRequest {
   ProcessConfig process;
@@ -44,6 +47,23 @@ struct ProcessSelector {
 };
 void to_json(nlohmann::json& j, const ProcessSelector& v);
 void from_json(const nlohmann::json& j, ProcessSelector& v);
+
+// Update {"process":{...},"pty":{"size":{"cols","rows"}}}: only a PTY's size can change.
+struct UpdateRequest {
+  ProcessSelector process;
+  std::optional<PtySize> pty;
+};
+void to_json(nlohmann::json& j, const UpdateRequest& v);
+void from_json(const nlohmann::json& j, UpdateRequest& v);
+
+// ProcessInput, a oneof: {"stdin":<base64>} for a piped process, {"pty":<base64>} for a terminal.
+struct ProcessInput {
+  bool pty = false;
+  std::string bytes;  // raw; base64 on the wire
+};
+void to_json(nlohmann::json& j, const ProcessInput& v);
+// nullopt when it holds neither member (envd: unimplemented "invalid input type").
+std::optional<ProcessInput> process_input_from_json(const nlohmann::json& j);
 
 struct ProcessInfo {
   ProcessConfig config;
