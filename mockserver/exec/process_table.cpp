@@ -316,13 +316,14 @@ void ProcessTable::send_input(const std::string& sandbox_id, const envd::Process
   {
     std::lock_guard lock(mutex_);
     auto& p = find_locked(sandbox_id, selector);
-    // envd's own words for input of the wrong kind.
+    // envd's own words for input of the wrong kind; envd answers them `internal`
+    // (500), but a client's mistake is no server error here: failed_precondition.
     if (input.pty && !p.terminal) {
-      throw FsError(Code::internal, "error writing to tty: tty not assigned to process — input should be written "
+      throw FsError(Code::failed_precondition, "error writing to tty: tty not assigned to process — input should be written "
                                     "to the stdin, not the tty");
     }
     if (!input.pty && p.terminal) {
-      throw FsError(Code::internal, "error writing to stdin: tty assigned to process — input should be written to "
+      throw FsError(Code::failed_precondition, "error writing to stdin: tty assigned to process — input should be written to "
                                     "the pty, not the stdin");
     }
     const int target = input.pty ? p.pty_fd : p.in_fd;
@@ -345,7 +346,7 @@ void ProcessTable::close_stdin(const std::string& sandbox_id, const envd::Proces
   std::lock_guard lock(mutex_);
   auto& p = find_locked(sandbox_id, selector);
   if (p.terminal) {
-    throw FsError(Code::unknown, "error closing stdin: cannot close stdin for PTY process — send Ctrl+D (0x04) "
+    throw FsError(Code::failed_precondition, "error closing stdin: cannot close stdin for PTY process — send Ctrl+D (0x04) "
                                  "instead");
   }
   close_fd(p.in_fd);
@@ -355,7 +356,7 @@ void ProcessTable::resize(const std::string& sandbox_id, const envd::ProcessSele
                           const envd::PtySize& size) {
   std::lock_guard lock(mutex_);
   auto& p = find_locked(sandbox_id, selector);
-  if (!p.terminal) throw FsError(Code::internal, "error resizing tty: tty not assigned to process");
+  if (!p.terminal) throw FsError(Code::failed_precondition, "error resizing tty: tty not assigned to process");
   if (p.pty_fd < 0) throw FsError(Code::failed_precondition, "the terminal of the process is closed");
   winsize ws{};
   ws.ws_col = static_cast<std::uint16_t>(size.cols);

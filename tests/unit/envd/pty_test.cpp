@@ -290,11 +290,11 @@ TEST_F(Pty, InputOfTheWrongKindAndUnknownProcessesGetEnvdsConnectErrors) {
   const auto pid = term->pid();
   ASSERT_GT(pid, 0u);
   const json on_term{{"process", {{"pid", pid}}}};
-  // envd's codes: stdin to a terminal is internal, closing a terminal's stdin unknown.
+  // envd's messages; its codes (internal, unknown: 500) become failed_precondition, a client's mistake.
   expect_connect_error(rpc("process.Process/SendInput",
                            json{{"process", {{"pid", pid}}}, {"input", {{"stdin", ppio_sandbox::core::base64_encode("x")}}}}),
-                       500, "internal");
-  expect_connect_error(rpc("process.Process/CloseStdin", on_term), 500, "unknown");
+                       400, "failed_precondition");
+  expect_connect_error(rpc("process.Process/CloseStdin", on_term), 400, "failed_precondition");
   expect_connect_error(rpc("process.Process/SendInput", json{{"process", {{"pid", pid}}}, {"input", json::object()}}),
                        501, "unimplemented");
   expect_connect_error(rpc("process.Process/Update",
@@ -316,7 +316,7 @@ TEST_F(Pty, InputOfTheWrongKindAndUnknownProcessesGetEnvdsConnectErrors) {
   ASSERT_EQ(kill(pid)->status, 200);
   term->join();
 
-  // A process without a terminal: pty input and a resize are internal errors, as in envd.
+  // A process without a terminal: pty input and a resize are refused (envd: internal).
   StreamResult piped;
   std::thread reader([&] {
     auto client = envd();
@@ -334,8 +334,8 @@ TEST_F(Pty, InputOfTheWrongKindAndUnknownProcessesGetEnvdsConnectErrors) {
     reader.join();
     return;
   }
-  expect_connect_error(type(cat_pid, "x"), 500, "internal");
-  expect_connect_error(resize(cat_pid, 80, 24), 500, "internal");
+  expect_connect_error(type(cat_pid, "x"), 400, "failed_precondition");
+  expect_connect_error(resize(cat_pid, 80, 24), 400, "failed_precondition");
   EXPECT_EQ(rpc("process.Process/Update", json{{"process", {{"pid", cat_pid}}}})->status, 200);  // nothing to change
   EXPECT_EQ(rpc("process.Process/CloseStdin", json{{"process", {{"tag", "piped"}}}})->status, 200);
   reader.join();
