@@ -51,7 +51,7 @@ StreamFaults stream_faults_of(const faults::Decision& decision, std::string team
 }
 
 bool is_streaming(const std::string& service, const std::string& method) {
-  if (service == "process.Process") return method == "Start" || method == "Connect";
+  if (service == "process.Process") return method == "Start" || method == "Connect" || method == "StreamInput";
   return method == "WatchDir";
 }
 
@@ -87,9 +87,7 @@ std::string envelope_payload(const std::string& body) {
   return std::move(frame->payload);
 }
 
-}  // namespace
-
-json request_message(const httplib::Request& req, bool streaming) {
+void check_media_type(const httplib::Request& req, bool streaming) {
   const std::string type = media_type(req.get_header_value("Content-Type"));
   if (type.find("proto") != std::string::npos) {
     throw FsError(Code::unimplemented, "only the JSON codec is supported, not " + type);
@@ -100,13 +98,47 @@ json request_message(const httplib::Request& req, bool streaming) {
                                          : "application/json, application/proto",
                                "content type '" + type + "' is not " + wanted};
   }
-  const std::string payload = streaming ? envelope_payload(req.body) : req.body;
+}
+
+json parse_message(const std::string& payload) {
   if (payload.empty()) return json::object();
   json message = json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded() || !message.is_object()) {
     throw FsError(Code::invalid_argument, "the request message is not a JSON object");
   }
   return message;
+}
+
+}  // namespace
+
+json request_message(const httplib::Request& req, bool streaming) {
+  check_media_type(req, streaming);
+  return parse_message(streaming ? envelope_payload(req.body) : req.body);
+}
+
+std::vector<json> request_messages(const httplib::Request& req) {
+  check_media_type(req, /*streaming=*/true);
+  connect::FrameDecoder decoder(req.body.size());
+  decoder.feed(req.body);
+  std::vector<json> messages;
+  while (true) {
+    std::optional<connect::Frame> frame;
+    try {
+      frame = decoder.next();
+    } catch (const std::length_error&) {
+    }
+    if (!frame) break;
+    if ((frame->flags & connect::kFlagCompressed) != 0) {
+      throw FsError(Code::unimplemented, "compressed request envelopes are not supported");
+    }
+    if (frame->end_stream()) throw FsError(Code::invalid_argument, "a client stream has no end-stream envelope");
+    messages.push_back(parse_message(frame->payload));
+  }
+  if (decoder.pending() > 0) {
+    throw FsError(Code::invalid_argument, "the last message envelope is cut short: " +
+                                              std::to_string(decoder.pending()) + " bytes make no whole envelope");
+  }
+  return messages;
 }
 
 std::chrono::milliseconds keepalive_interval(const httplib::Request& req) {

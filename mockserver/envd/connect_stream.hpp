@@ -57,6 +57,9 @@ struct UnsupportedMediaType {
 // Throws UnsupportedMediaType for a content type that is neither, and FsError
 // (invalid_argument, unimplemented) for what it cannot read.
 nlohmann::json request_message(const httplib::Request& req, bool streaming);
+// Every message of a client stream (StreamInput): over HTTP/1.1 the whole
+// stream is the request body, a run of envelopes. Throws as request_message.
+std::vector<nlohmann::json> request_messages(const httplib::Request& req);
 // Keepalive-Ping-Interval, 90 s when absent or invalid.
 std::chrono::milliseconds keepalive_interval(const httplib::Request& req);
 // Connect-Timeout-Ms; FsError(invalid_argument) when it is not a positive number.

@@ -150,6 +150,12 @@ void EnvdRoutes::serve_rpc(const std::string& name, bool streaming, const httpli
                            httplib::Response& res) {
   Call call = edge_.admit_rpc(req);
   if (req.body.size() > max_rpc_body_) throw FsError(Code::resource_exhausted, "request message too large");
+  if (name == "process.Process/StreamInput") {
+    process_.stream_input(call, request_messages(req));
+    res.status = 200;  // a client stream's answer: its one message, then the end of the stream
+    res.set_content(connect::encode_message(json::object()) + connect::encode_end_stream(), "application/connect+json");
+    return;
+  }
   const json body = request_message(req, streaming);
   if (streaming) {
     const auto it = streaming_.find(name);

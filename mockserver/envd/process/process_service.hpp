@@ -4,6 +4,7 @@
 // Handlers throw FsError; the RPC edge (envd_routes.cpp) maps it to Connect.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,8 @@ class ProcessService {
   std::shared_ptr<StreamSource> connect(Call& call, const nlohmann::json& body, const httplib::Request& req);
   nlohmann::json list(Call& call, const nlohmann::json& body);
   nlohmann::json send_input(Call& call, const nlohmann::json& body);
+  // The client stream's events in order: {start: {process}}, then {data: {input}} and {keepalive: {}}.
+  nlohmann::json stream_input(Call& call, const std::vector<nlohmann::json>& events);
   nlohmann::json close_stdin(Call& call, const nlohmann::json& body);
   nlohmann::json send_signal(Call& call, const nlohmann::json& body);
   nlohmann::json update(Call& call, const nlohmann::json& body);

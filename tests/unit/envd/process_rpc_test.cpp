@@ -2,7 +2,9 @@
 // with real processes.
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "ppio_sandbox/core/base64.hpp"
 
@@ -127,6 +129,81 @@ TEST_F(ProcessRpc, ConnectFollowsARunningProcessAndKeepalivesFlowWhileItIsQuiet)
   EXPECT_TRUE(follower.ended);
   ASSERT_TRUE(follower.end);
   EXPECT_EQ(follower.end->exit_code, 0);
+}
+
+namespace stream_input {
+
+std::string envelopes(const std::vector<json>& events) {
+  std::string body;
+  for (const auto& e : events) body += connect::encode_message(e);
+  return body;
+}
+
+// The frames of a client stream's answer: its message, then the end of the stream.
+std::vector<connect::Frame> frames_of(const httplib::Result& res) {
+  EXPECT_TRUE(res);
+  if (!res) return {};
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/connect+json");
+  connect::FrameDecoder decoder;
+  decoder.feed(res->body);
+  std::vector<connect::Frame> frames;
+  while (auto frame = decoder.next()) frames.push_back(std::move(*frame));
+  EXPECT_EQ(decoder.pending(), 0u);
+  return frames;
+}
+
+// The code of the error that ends the stream; nullopt when there is none.
+std::optional<connect::Code> stream_error_code(const httplib::Result& res) {
+  const auto frames = frames_of(res);
+  EXPECT_EQ(frames.size(), 1u);
+  if (frames.empty() || !frames.back().end_stream()) return std::nullopt;
+  const auto error = connect::parse_end_stream(frames.back().payload);
+  if (!error) return std::nullopt;
+  return error->code;
+}
+
+}  // namespace stream_input
+
+TEST_F(ProcessRpc, StreamInputWritesEachDataEventInOrder) {
+  StreamResult r;
+  std::thread reader([&] {
+    auto client = envd();
+    r = read_stream(*client, "/process.Process/Start",
+                    json{{"process", {{"cmd", "/bin/cat"}}}, {"stdin", true}, {"tag", "streamed"}});
+  });
+  wait_for_process("");
+  const auto data = [](const std::string& text) {
+    return json{{"data", {{"input", {{"stdin", ppio_sandbox::core::base64_encode(text)}}}}}};
+  };
+  const std::string body = stream_input::envelopes(
+      {json{{"start", {{"process", {{"tag", "streamed"}}}}}}, data("ab"), json{{"keepalive", json::object()}}, data("c")});
+  const auto frames = stream_input::frames_of(envd()->Post("/process.Process/StreamInput", body, "application/connect+json"));
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_FALSE(frames[0].end_stream());
+  EXPECT_EQ(json::parse(frames[0].payload), json::object());
+  ASSERT_TRUE(frames[1].end_stream());
+  EXPECT_FALSE(connect::parse_end_stream(frames[1].payload));
+  EXPECT_EQ(rpc("process.Process/CloseStdin", json{{"process", {{"tag", "streamed"}}}})->status, 200);
+  reader.join();
+  EXPECT_EQ(r.stdout_text, "abc");
+}
+
+TEST_F(ProcessRpc, StreamInputRefusesAClientStreamItCannotFollow) {
+  const auto post = [&](const std::string& body) {
+    return envd()->Post("/process.Process/StreamInput", body, "application/connect+json");
+  };
+  const json stdin_x{{"data", {{"input", {{"stdin", ppio_sandbox::core::base64_encode("x")}}}}}};
+  EXPECT_EQ(stream_input::stream_error_code(post(stream_input::envelopes({stdin_x}))),
+            connect::Code::failed_precondition);
+  EXPECT_EQ(stream_input::stream_error_code(
+                post(stream_input::envelopes({json{{"start", {{"process", {{"pid", 999999}}}}}}, stdin_x}))),
+            connect::Code::not_found);
+  EXPECT_EQ(stream_input::stream_error_code(post(stream_input::envelopes({json{{"nonsense", 1}}}))),
+            connect::Code::unimplemented);
+  const std::string whole = stream_input::envelopes({json{{"keepalive", json::object()}}});
+  EXPECT_EQ(stream_input::stream_error_code(post(whole + whole.substr(0, 3))), connect::Code::invalid_argument);
+  EXPECT_EQ(server_.unexpected_errors(), 0u);
 }
 
 TEST_F(ProcessRpc, StdinInputAndCloseStdin) {
