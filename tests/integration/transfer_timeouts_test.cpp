@@ -83,8 +83,10 @@ TEST_F(TransferTimeouts, TheWholeExchangeScopeStillBoundsEverything) {
   auto transport = core::make_http_transport();
   core::ConnectionConfig config;
   config.sandbox_url = server_.url();
-  auto request = core::envd_request(config, {.sandbox_id = id_}, "GET", core::files_path("/tmp/blob.bin", std::nullopt),
-                                    std::chrono::seconds(1));
+  // Sandboxes are secure by default: envd's /files wants the sandbox's token.
+  const auto token = server_.registry().get(ppio_mock::kDefaultTeam, id_).info.envd_access_token;
+  auto request = core::envd_request(config, {.sandbox_id = id_, .access_token = token}, "GET",
+                                    core::files_path("/tmp/blob.bin", std::nullopt), std::chrono::seconds(1));
   try {
     transport->send(request);
     FAIL() << "a 3 s answer fitted in a 1 s whole-exchange timeout";
