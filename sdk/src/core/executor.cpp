@@ -125,7 +125,7 @@ void Executor::shutdown() {
   join_all();
 }
 
-void Executor::close() {
+void Executor::cancel_queued() {
   std::deque<Task> cancelled;
   {
     std::lock_guard lock(mutex_);
@@ -137,6 +137,10 @@ void Executor::close() {
   }
   // Outside the lock: a cancelled future may wake a caller that calls back in.
   for (auto& task : cancelled) task.cancel();
+}
+
+void Executor::close() {
+  cancel_queued();
   shutdown();
 }
 

@@ -31,8 +31,11 @@ AsyncSandboxClient::AsyncSandboxClient(ClientOptions options, int max_connection
 AsyncSandboxClient::~AsyncSandboxClient() { close(); }
 
 void AsyncSandboxClient::close() {
+  // Queued calls are cancelled before the running waits are stopped: a worker
+  // freed by the stop must find nothing left to run.
+  executor_->cancel_queued();
   stop_.request_stop();  // running waits end now
-  executor_->close();    // queued calls are cancelled; running ones are waited for
+  executor_->close();    // running calls are waited for
 }
 
 template <class Fn>

@@ -145,4 +145,31 @@ TEST(AsyncSandboxClientOverMock, CloseStopsARunningWaitAtOnce) {
   EXPECT_THROW(waiting.get(), prime::CancelledError);
 }
 
+TEST(AsyncSandboxClientOverMock, CloseCancelsQueuedCallsBeforeItStopsARunningWait) {
+  auto transport = std::make_shared<MockTransport>();
+  std::mutex mutex;
+  std::condition_variable changed;
+  int polls = 0;
+  EXPECT_CALL(*transport, send(Req("GET", "/sandboxes/ia"))).WillRepeatedly([&](const core::HttpRequest&) {
+    std::lock_guard lock(mutex);
+    ++polls;
+    changed.notify_all();
+    return reply(200, sandbox_json("ia", "paused"));
+  });
+  // The pool's one worker is freed by the stop; the queued call must not be what it runs next.
+  EXPECT_CALL(*transport, send(Req("GET", "/sandboxes/ib"))).Times(0);
+  prime::ClientOptions o = options(transport);
+  o.clock = core::steady_clock();
+  prime::AsyncSandboxClient client(o, 1);
+  auto waiting = client.wait_for_creation("ia", 1000);
+  auto queued = client.get("ib");
+  {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return polls > 0; });
+  }
+  client.close();
+  EXPECT_THROW(waiting.get(), prime::CancelledError);
+  EXPECT_THROW(queued.get(), prime::CancelledError);
+}
+
 }  // namespace

@@ -66,8 +66,10 @@ class Executor {
   // Runs the queued tasks, then joins. Called by the destructor; later
   // submissions throw std::runtime_error.
   void shutdown();
-  // Refuses new submissions, cancels the queued ones (their futures throw
-  // CancelledError), waits for the running ones and joins. The parallel_for
+  // Refuses new submissions and cancels the queued ones (their futures throw
+  // CancelledError), without waiting for the running ones.
+  void cancel_queued();
+  // cancel_queued, then waits for the running ones and joins. The parallel_for
   // items of a running task still run: they are part of a call already running.
   void close();
 
