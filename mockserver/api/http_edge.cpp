@@ -35,7 +35,9 @@ const char* default_message(int status) {
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Bytes that are not UTF-8 (a path from the query, a file's name) become U+FFFD, as
+  // Go's encoder writes them, here and wherever the fake writes JSON.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -46,7 +48,7 @@ void send_error_and_close(const httplib::Request& req, httplib::Response& res, i
                           const std::string& message) {
   res.status = status;
   res.set_header("Connection", "close");
-  auto body = std::make_shared<const std::string>(json{{"code", status}, {"message", message}}.dump());
+  auto body = std::make_shared<const std::string>(json{{"code", status}, {"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   const int local_port = req.local_port, remote_port = req.remote_port;
   res.set_content_provider(body->size(), "application/json",
                            [body, local_port, remote_port](size_t offset, size_t, httplib::DataSink& sink) {

@@ -162,7 +162,7 @@ std::optional<std::chrono::milliseconds> connect_timeout(const httplib::Request&
 
 void send_rpc_error(httplib::Response& res, const connect::Error& error) {
   res.status = connect::http_status(error.code);
-  res.set_content(connect::error_json(error).dump(), "application/json");
+  res.set_content(connect::error_json(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void send_call_error(httplib::Response& res, bool streaming, const connect::Error& error) {

@@ -182,7 +182,7 @@ Call Edge::admit_rpc(const httplib::Request& req) const {
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json; charset=utf-8");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
 void send_http_error(httplib::Response& res, int status, const std::string& message) {

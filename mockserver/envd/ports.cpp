@@ -57,7 +57,7 @@ void answer(net::ClientConnection& connection, int status, const std::string& co
 }
 
 void answer(net::ClientConnection& connection, const EdgeReply& reply) {
-  answer(connection, reply.status, "application/json; charset=utf-8", reply.body.dump());
+  answer(connection, reply.status, "application/json; charset=utf-8", reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 EdgeReply port_closed(const std::string& id, int port) {

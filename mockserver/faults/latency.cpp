@@ -47,7 +47,11 @@ double LatencyDistribution::median_ms() const {
 
 LatencyDistribution latency_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw std::invalid_argument("latency must be an object");
-  const std::string kind = j.value("distribution", "fixed");
+  const auto distribution = j.find("distribution");
+  if (distribution != j.end() && !distribution->is_string()) {
+    throw std::invalid_argument("latency distribution must be a string");
+  }
+  const std::string kind = distribution == j.end() ? "fixed" : distribution->get<std::string>();
   LatencyDistribution d;
   if (kind == "fixed") d = {LatencyDistribution::Kind::fixed, number(j, "ms"), 0};
   else if (kind == "uniform") d = {LatencyDistribution::Kind::uniform, number(j, "min_ms"), number(j, "max_ms")};

@@ -121,6 +121,19 @@ httplib::Result post_multipart(httplib::Client& client, const std::string& targe
   return client.Post(target, body, content_type.c_str());
 }
 
+// Found by fuzz_multipart_upload: a path that is not UTF-8 made the answer's JSON throw (a 500).
+TEST_F(Files, APathThatIsNotUtf8IsWrittenAndAnsweredAsGoWritesIt) {
+  auto client = envd();
+  const auto res = client->Post("/files?path=/data/b%94d.txt", "bytes", "application/octet-stream");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto answer = json::parse(res->body);  // valid JSON: the odd byte is U+FFFD, as Go's encoder writes it
+  ASSERT_TRUE(answer.is_array() && answer.size() == 1u) << res->body;
+  EXPECT_EQ(answer[0]["path"], "/data/b\xEF\xBF\xBD" "d.txt");
+  EXPECT_EQ(client->Get("/files?path=/data/b%94d.txt")->body, "bytes");
+  EXPECT_EQ(server_.unexpected_errors(), 0u);
+}
+
 TEST_F(Files, MalformedMultipartIs400AndLeavesEveryFileAsItWas) {
   auto client = envd();
   ASSERT_EQ(client->Post("/files?path=/data/keep.txt", "original", "application/octet-stream")->status, 200);

@@ -177,6 +177,8 @@ TEST(RuleJson, RejectsBadRulesWithTheReason) {
                           R"({"action": {"type": "reset", "when": "later"}})",
                           R"({"action": {"type": "latency", "distribution": "uniform", "min_ms": 5, "max_ms": 1}})",
                           R"({"action": {"type": "latency", "distribution": "lognormal", "median_ms": 0, "sigma": 1}})",
+                          // found by fuzz_fault_rules: it escaped as nlohmann's type_error
+                          R"({"action": {"type": "latency", "distribution": 8, "over_ms": 400}})",
                           R"({"action": {"type": "hang"}, "trigger": {"probability": 2}})",
                           R"({"action": {"type": "hang"}, "trigger": {"every": 0}})",
                           R"({"action": {"type": "hang"}, "trigger": {"from": "soon"}})",
