@@ -7,6 +7,7 @@
 
 #include "mockserver/net/sockets.hpp"
 #include "mockserver/state/service_error.hpp"
+#include "ppio_sandbox/core/json_fields.hpp"
 
 namespace ppio_mock::api {
 
@@ -35,9 +36,7 @@ const char* default_message(int status) {
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  // Bytes that are not UTF-8 (a path from the query, a file's name) become U+FFFD, as
-  // Go's encoder writes them, here and wherever the fake writes JSON.
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+  res.set_content(ppio_sandbox::core::json_fields::wire_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -48,7 +47,7 @@ void send_error_and_close(const httplib::Request& req, httplib::Response& res, i
                           const std::string& message) {
   res.status = status;
   res.set_header("Connection", "close");
-  auto body = std::make_shared<const std::string>(json{{"code", status}, {"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  auto body = std::make_shared<const std::string>(ppio_sandbox::core::json_fields::wire_text(json{{"code", status}, {"message", message}}));
   const int local_port = req.local_port, remote_port = req.remote_port;
   res.set_content_provider(body->size(), "application/json",
                            [body, local_port, remote_port](size_t offset, size_t, httplib::DataSink& sink) {

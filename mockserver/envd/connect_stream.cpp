@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "mockserver/exec/sandbox_fs.hpp"
+#include "ppio_sandbox/core/json_fields.hpp"
 
 namespace ppio_mock::envd {
 
@@ -162,7 +163,7 @@ std::optional<std::chrono::milliseconds> connect_timeout(const httplib::Request&
 
 void send_rpc_error(httplib::Response& res, const connect::Error& error) {
   res.status = connect::http_status(error.code);
-  res.set_content(connect::error_json(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+  res.set_content(ppio_sandbox::core::json_fields::wire_text(connect::error_json(error)), "application/json");
 }
 
 void send_call_error(httplib::Response& res, bool streaming, const connect::Error& error) {

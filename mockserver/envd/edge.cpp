@@ -5,6 +5,7 @@
 
 #include "ppio_sandbox/core/base64.hpp"
 #include "ppio_sandbox/core/file_signature.hpp"
+#include "ppio_sandbox/core/json_fields.hpp"
 
 namespace ppio_mock::envd {
 
@@ -182,7 +183,7 @@ Call Edge::admit_rpc(const httplib::Request& req) const {
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json; charset=utf-8");
+  res.set_content(ppio_sandbox::core::json_fields::wire_text(body), "application/json; charset=utf-8");
 }
 
 void send_http_error(httplib::Response& res, int status, const std::string& message) {

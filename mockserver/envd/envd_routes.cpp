@@ -5,6 +5,7 @@
 #include "mockserver/faults/http_faults.hpp"
 #include "mockserver/state/service_error.hpp"
 #include "ppio_sandbox/core/envd_models.hpp"
+#include "ppio_sandbox/core/json_fields.hpp"
 
 namespace ppio_mock::envd {
 
@@ -168,7 +169,7 @@ void EnvdRoutes::serve_rpc(const std::string& name, bool streaming, const httpli
   const auto it = unary_.find(name);
   if (it == unary_.end()) throw FsError(Code::unimplemented, name + " is not implemented by the fake");
   res.status = 200;
-  res.set_content(it->second(call, body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");  // Connect wants it exact
+  res.set_content(ppio_sandbox::core::json_fields::wire_text(it->second(call, body)), "application/json");  // Connect wants it exact
 }
 
 bool EnvdRoutes::command_faults(const Call& call, const json& body, const httplib::Request& req,

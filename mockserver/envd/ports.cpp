@@ -1,4 +1,5 @@
 #include "mockserver/envd/ports.hpp"
+#include "ppio_sandbox/core/json_fields.hpp"
 
 #include <unistd.h>
 
@@ -57,7 +58,7 @@ void answer(net::ClientConnection& connection, int status, const std::string& co
 }
 
 void answer(net::ClientConnection& connection, const EdgeReply& reply) {
-  answer(connection, reply.status, "application/json; charset=utf-8", reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  answer(connection, reply.status, "application/json; charset=utf-8", ppio_sandbox::core::json_fields::wire_text(reply.body));
 }
 
 EdgeReply port_closed(const std::string& id, int port) {

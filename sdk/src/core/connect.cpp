@@ -1,4 +1,5 @@
 #include "ppio_sandbox/core/connect.hpp"
+#include "ppio_sandbox/core/json_fields.hpp"
 
 #include <array>
 #include <stdexcept>
@@ -109,12 +110,12 @@ std::string encode_frame(std::string_view payload, std::uint8_t flags) {
   return out;
 }
 
-std::string encode_message(const json& message) { return encode_frame(message.dump(-1, ' ', false, json::error_handler_t::replace), 0); }
+std::string encode_message(const json& message) { return encode_frame(json_fields::wire_text(message), 0); }
 
 std::string encode_end_stream(const std::optional<Error>& error) {
   json j = json::object();
   if (error) j["error"] = error_json(*error);
-  return encode_frame(j.dump(-1, ' ', false, json::error_handler_t::replace), kFlagEndStream);
+  return encode_frame(json_fields::wire_text(j), kFlagEndStream);
 }
 
 std::optional<Error> parse_end_stream(std::string_view payload) {

@@ -21,6 +21,12 @@ inline const nlohmann::json* find(const nlohmann::json& j, std::initializer_list
   return nullptr;
 }
 
+// A value as wire text. Bytes that are not UTF-8 (a path from a query, a file's
+// name) become U+FFFD, as Go's encoder writes them, where nlohmann would throw.
+inline std::string wire_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // nlohmann turns a float into an integer with a plain cast, which is undefined
 // behaviour when it is out of the integer's range: such a number is refused
 // as the wrong type. Every other value is left to nlohmann's own checks.
