@@ -173,7 +173,7 @@ struct Server::Impl {
         admin(registry, clock, journal, config.admin_token),
         faults(clock, config.seed),
         fault_routes(faults, config.admin_token, config.scenario_dir),
-        envd(registry, config.envd, config.max_body_bytes),
+        envd(registry, config.envd),
         ports(registry, envd.dirs(), envd.processes()),
         http_server(make_http_server(config)),
         http(*http_server) {
@@ -203,7 +203,8 @@ struct Server::Impl {
     http.set_keep_alive_max_count(config.keep_alive_max_requests == 0 ? std::numeric_limits<std::size_t>::max()
                                                                       : config.keep_alive_max_requests);
     // File uploads stream to disk and may be large; every other body keeps the
-    // small limit, checked on Content-Length before the body is read.
+    // small limit, checked on Content-Length before the body is read, and as it
+    // is read when it is chunked (api::Router, HttpApi::upload).
     http.set_payload_max_length(std::max(config.max_body_bytes, config.envd.max_upload_bytes));
     api::install_error_shapes(http, &unexpected);
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -213,7 +214,7 @@ struct Server::Impl {
       // first, then the rest of the body is discarded and the connection closed.
       const std::size_t limit = envd::is_file_upload(req) ? this->config.envd.max_upload_bytes : this->config.max_body_bytes;
       if (content_length(req) > limit) {
-        api::send_error_and_close(req, res, 413, "Request body too large");
+        api::refuse_too_large(req, res);
         return httplib::Server::HandlerResponse::Handled;
       }
       const bool exempt = !faults.has_rules() || req.path.starts_with("/_mock/");
@@ -229,10 +230,12 @@ struct Server::Impl {
     });
     // httplib tries routes in order: the control plane's first, as it serves the
     // hot GET /sandboxes/{id}. envd owns GET /health (204 for envd traffic, 200 otherwise).
-    control_plane.mount(http);
-    envd.mount(http);
-    admin.mount(http);
-    fault_routes.mount(http);
+    api::Router router(http, config.max_body_bytes);
+    control_plane.mount(router);
+    envd.mount(router);
+    admin.mount(router);
+    fault_routes.mount(router);
+    router.refuse_unrouted_bodies();
   }
 
   // httplib deletes the queue it is given when its accept loop ends; the pool

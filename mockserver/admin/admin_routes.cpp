@@ -36,19 +36,19 @@ std::optional<int> int_param(const httplib::Request& req, const char* name) {
 AdminRoutes::AdminRoutes(state::Registry& registry, state::VirtualClock& clock, Journal& journal, std::string token)
     : registry_(registry), clock_(clock), journal_(journal), token_(std::move(token)) {}
 
-void AdminRoutes::mount(httplib::Server& server) {
+void AdminRoutes::mount(api::Router& router) {
   auto bind = [this](void (AdminRoutes::*fn)(const httplib::Request&, httplib::Response&)) {
     return api::guarded([this, fn](const httplib::Request& req, httplib::Response& res) {
       check_token(req);
       (this->*fn)(req, res);
     });
   };
-  server.Post("/_mock/reset", bind(&AdminRoutes::reset));
-  server.Get("/_mock/clock", bind(&AdminRoutes::get_clock));
-  server.Post("/_mock/clock", bind(&AdminRoutes::set_clock));
-  server.Get("/_mock/state", bind(&AdminRoutes::dump_state));
-  server.Get("/_mock/journal", bind(&AdminRoutes::get_journal));
-  server.Delete("/_mock/journal", bind(&AdminRoutes::clear_journal));
+  router.post("/_mock/reset", bind(&AdminRoutes::reset));
+  router.get("/_mock/clock", bind(&AdminRoutes::get_clock));
+  router.post("/_mock/clock", bind(&AdminRoutes::set_clock));
+  router.get("/_mock/state", bind(&AdminRoutes::dump_state));
+  router.get("/_mock/journal", bind(&AdminRoutes::get_journal));
+  router.del("/_mock/journal", bind(&AdminRoutes::clear_journal));
 }
 
 void AdminRoutes::check_token(const httplib::Request& req) const {

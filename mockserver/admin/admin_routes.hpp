@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mockserver/admin/journal.hpp"
+#include "mockserver/api/http_edge.hpp"
 #include "mockserver/state/clock.hpp"
 #include "mockserver/state/registry.hpp"
 
@@ -17,7 +18,7 @@ namespace ppio_mock::admin {
 class AdminRoutes {
  public:
   AdminRoutes(state::Registry& registry, state::VirtualClock& clock, Journal& journal, std::string token);
-  void mount(httplib::Server& server);
+  void mount(api::Router& router);
   // What the server itself reports under "server" in /_mock/state (its HTTP workers, say).
   void report_server(std::function<nlohmann::json()> facts) { server_facts_ = std::move(facts); }
 

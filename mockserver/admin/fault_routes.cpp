@@ -27,7 +27,7 @@ bool plain_name(const std::string& name) {
 FaultRoutes::FaultRoutes(faults::FaultEngine& engine, std::string token, std::string scenario_dir)
     : engine_(engine), token_(std::move(token)), scenario_dir_(std::move(scenario_dir)) {}
 
-void FaultRoutes::mount(httplib::Server& server) {
+void FaultRoutes::mount(api::Router& router) {
   auto bind = [this](void (FaultRoutes::*fn)(const httplib::Request&, httplib::Response&)) {
     return api::guarded([this, fn](const httplib::Request& req, httplib::Response& res) {
       if (req.get_header_value("X-Admin-Token") != token_) {
@@ -36,11 +36,11 @@ void FaultRoutes::mount(httplib::Server& server) {
       (this->*fn)(req, res);
     });
   };
-  server.Get("/_mock/faults", bind(&FaultRoutes::list));
-  server.Post("/_mock/faults", bind(&FaultRoutes::add));
-  server.Delete("/_mock/faults", bind(&FaultRoutes::clear));
-  server.Post("/_mock/faults/seed", bind(&FaultRoutes::reseed));
-  server.Delete(R"(/_mock/faults/([^/]+))", bind(&FaultRoutes::remove));
+  router.get("/_mock/faults", bind(&FaultRoutes::list));
+  router.post("/_mock/faults", bind(&FaultRoutes::add));
+  router.del("/_mock/faults", bind(&FaultRoutes::clear));
+  router.post("/_mock/faults/seed", bind(&FaultRoutes::reseed));
+  router.del(R"(/_mock/faults/([^/]+))", bind(&FaultRoutes::remove));
 }
 
 void FaultRoutes::list(const httplib::Request&, httplib::Response& res) {

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include "mockserver/api/http_edge.hpp"
 #include "mockserver/faults/engine.hpp"
 
 namespace ppio_mock::admin {
@@ -12,7 +13,7 @@ namespace ppio_mock::admin {
 class FaultRoutes {
  public:
   FaultRoutes(faults::FaultEngine& engine, std::string token, std::string scenario_dir);
-  void mount(httplib::Server& server);
+  void mount(api::Router& router);
 
  private:
   void list(const httplib::Request& req, httplib::Response& res);

@@ -56,33 +56,33 @@ void ControlPlaneRoutes::refuse_on_legacy(const std::string& feature) const {
   if (registry_.options().legacy_v1) throw ServiceError(404, feature + " is not supported on PPIO's legacy (v1) domain");
 }
 
-void ControlPlaneRoutes::mount(httplib::Server& server) {
+void ControlPlaneRoutes::mount(Router& router) {
   auto bind = [this](void (ControlPlaneRoutes::*fn)(const httplib::Request&, httplib::Response&)) {
     return guarded([this, fn](const httplib::Request& req, httplib::Response& res) { (this->*fn)(req, res); });
   };
-  server.Post("/sandboxes", bind(&ControlPlaneRoutes::create_sandbox));
-  server.Post("/v2/sandboxes", bind(&ControlPlaneRoutes::create_sandbox_v2));  // newer e2b SDKs create here
-  server.Get("/sandboxes", bind(&ControlPlaneRoutes::list_sandboxes_v1));
-  server.Get("/v2/sandboxes", bind(&ControlPlaneRoutes::list_sandboxes_v2));
-  server.Get(R"(/sandboxes/([^/]+))", bind(&ControlPlaneRoutes::get_sandbox));
-  server.Delete(R"(/sandboxes/([^/]+))", bind(&ControlPlaneRoutes::kill_sandbox));
-  server.Post(R"(/sandboxes/([^/]+)/timeout)", bind(&ControlPlaneRoutes::set_timeout));
-  server.Post(R"(/sandboxes/([^/]+)/refreshes)", bind(&ControlPlaneRoutes::refresh));
-  server.Post(R"(/sandboxes/([^/]+)/pause)", bind(&ControlPlaneRoutes::pause));
-  server.Post(R"(/sandboxes/([^/]+)/resume)", bind(&ControlPlaneRoutes::resume));
-  server.Post(R"(/sandboxes/([^/]+)/connect)", bind(&ControlPlaneRoutes::connect));
-  server.Post(R"(/v2/sandboxes/([^/]+)/connect)", bind(&ControlPlaneRoutes::connect_v2));
-  server.Get(R"(/sandboxes/([^/]+)/logs)", bind(&ControlPlaneRoutes::logs_v1));
-  server.Get(R"(/v2/sandboxes/([^/]+)/logs)", bind(&ControlPlaneRoutes::logs_v2));
-  server.Get(R"(/sandboxes/([^/]+)/metrics)", bind(&ControlPlaneRoutes::metrics));
-  server.Post(R"(/sandboxes/([^/]+)/snapshots)", bind(&ControlPlaneRoutes::create_snapshot));
-  server.Get("/snapshots", bind(&ControlPlaneRoutes::list_snapshots));
-  server.Post(R"(/sandboxes/([^/]+)/fork)", bind(&ControlPlaneRoutes::fork));
-  server.Put(R"(/sandboxes/([^/]+)/network)", bind(&ControlPlaneRoutes::update_network));
-  server.Get("/templates", bind(&ControlPlaneRoutes::list_templates));
-  server.Get(R"(/templates/aliases/([^/]+))", bind(&ControlPlaneRoutes::template_by_alias));
+  router.post("/sandboxes", bind(&ControlPlaneRoutes::create_sandbox));
+  router.post("/v2/sandboxes", bind(&ControlPlaneRoutes::create_sandbox_v2));  // newer e2b SDKs create here
+  router.get("/sandboxes", bind(&ControlPlaneRoutes::list_sandboxes_v1));
+  router.get("/v2/sandboxes", bind(&ControlPlaneRoutes::list_sandboxes_v2));
+  router.get(R"(/sandboxes/([^/]+))", bind(&ControlPlaneRoutes::get_sandbox));
+  router.del(R"(/sandboxes/([^/]+))", bind(&ControlPlaneRoutes::kill_sandbox));
+  router.post(R"(/sandboxes/([^/]+)/timeout)", bind(&ControlPlaneRoutes::set_timeout));
+  router.post(R"(/sandboxes/([^/]+)/refreshes)", bind(&ControlPlaneRoutes::refresh));
+  router.post(R"(/sandboxes/([^/]+)/pause)", bind(&ControlPlaneRoutes::pause));
+  router.post(R"(/sandboxes/([^/]+)/resume)", bind(&ControlPlaneRoutes::resume));
+  router.post(R"(/sandboxes/([^/]+)/connect)", bind(&ControlPlaneRoutes::connect));
+  router.post(R"(/v2/sandboxes/([^/]+)/connect)", bind(&ControlPlaneRoutes::connect_v2));
+  router.get(R"(/sandboxes/([^/]+)/logs)", bind(&ControlPlaneRoutes::logs_v1));
+  router.get(R"(/v2/sandboxes/([^/]+)/logs)", bind(&ControlPlaneRoutes::logs_v2));
+  router.get(R"(/sandboxes/([^/]+)/metrics)", bind(&ControlPlaneRoutes::metrics));
+  router.post(R"(/sandboxes/([^/]+)/snapshots)", bind(&ControlPlaneRoutes::create_snapshot));
+  router.get("/snapshots", bind(&ControlPlaneRoutes::list_snapshots));
+  router.post(R"(/sandboxes/([^/]+)/fork)", bind(&ControlPlaneRoutes::fork));
+  router.put(R"(/sandboxes/([^/]+)/network)", bind(&ControlPlaneRoutes::update_network));
+  router.get("/templates", bind(&ControlPlaneRoutes::list_templates));
+  router.get(R"(/templates/aliases/([^/]+))", bind(&ControlPlaneRoutes::template_by_alias));
   // A snapshot id is "<team>/<name>:<tag>"; its '/' arrives decoded.
-  server.Delete(R"(/templates/(.+))", bind(&ControlPlaneRoutes::delete_template));
+  router.del(R"(/templates/(.+))", bind(&ControlPlaneRoutes::delete_template));
   // GET /health is envd's route: it answers for the control plane too (200) when no sandbox is named.
 }
 

@@ -5,6 +5,7 @@
 //   snapshot_routes.cpp       snapshots, DELETE /templates/{id}, fork, network
 #include <httplib.h>
 
+#include "mockserver/api/http_edge.hpp"
 #include "mockserver/state/rate_limiter.hpp"
 #include "mockserver/state/registry.hpp"
 #include "mockserver/state/tenants.hpp"
@@ -14,7 +15,7 @@ namespace ppio_mock::api {
 class ControlPlaneRoutes {
  public:
   ControlPlaneRoutes(state::Registry& registry, const state::Tenants& tenants, state::RateLimiter& limiter);
-  void mount(httplib::Server& server);
+  void mount(Router& router);
 
  private:
   // The caller's team, once the key is known and the team is within its rate.

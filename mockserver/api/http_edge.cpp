@@ -3,10 +3,12 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <regex>
 
 #include "mockserver/net/sockets.hpp"
 #include "mockserver/state/service_error.hpp"
+#include "ppio_sandbox/core/connect.hpp"
 #include "ppio_sandbox/core/json_fields.hpp"
 
 namespace ppio_mock::api {
@@ -43,21 +45,105 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
   send_json(res, status, json{{"code", status}, {"message", message}});
 }
 
-void send_error_and_close(const httplib::Request& req, httplib::Response& res, int status,
-                          const std::string& message) {
+void send_error_and_close(const httplib::Request& req, httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_header("Connection", "close");
-  auto body = std::make_shared<const std::string>(ppio_sandbox::core::json_fields::wire_text(json{{"code", status}, {"message", message}}));
+  auto text = std::make_shared<const std::string>(ppio_sandbox::core::json_fields::wire_text(body));
   const int local_port = req.local_port, remote_port = req.remote_port;
-  res.set_content_provider(body->size(), "application/json",
-                           [body, local_port, remote_port](size_t offset, size_t, httplib::DataSink& sink) {
-                             if (!sink.write(body->data() + offset, body->size() - offset)) return false;
+  res.set_content_provider(text->size(), "application/json",
+                           [text, local_port, remote_port](size_t offset, size_t, httplib::DataSink& sink) {
+                             if (!sink.write(text->data() + offset, text->size() - offset)) return false;
                              // httplib does not expose the socket: it is found by its two ports.
                              for (const int fd : net::connection_fds(local_port, remote_port)) {
                                net::discard_rest(fd, kDiscardLimit, kDiscardIdle);
                              }
                              return false;  // a provider that fails makes httplib close the connection
                            });
+}
+
+void refuse_too_large(const httplib::Request& req, httplib::Response& res) {
+  namespace connect = ppio_sandbox::core::connect;
+  if (is_connect_procedure(req.path)) {
+    return send_error_and_close(req, res, 413,
+                                connect::error_json({connect::Code::resource_exhausted, "request body too large"}));
+  }
+  send_error_and_close(req, res, 413, json{{"code", 413}, {"message", default_message(413)}});
+}
+
+namespace {
+
+// Reads the body within `limit`; nullopt when it is over (the answer is then sent).
+// A body cut short or malformed reads as what arrived: the handler refuses it as it is.
+std::optional<std::string> read_within(std::size_t limit, const httplib::Request& req, httplib::Response& res,
+                                       const httplib::ContentReader& reader) {
+  std::string body;
+  bool over = false;
+  const auto receive = [&](const char* data, std::size_t size) {
+    over = over || size > limit - body.size();
+    if (over) return false;
+    body.append(data, size);
+    return true;
+  };
+  if (req.is_multipart_form_data()) {
+    std::size_t seen = 0;
+    reader([](const httplib::MultipartFormData&) { return true; },
+           [&](const char*, std::size_t size) {
+             seen += size;
+             over = over || seen > limit;
+             return !over;
+           });
+  } else {
+    reader(receive);
+  }
+  if (!over) return body;
+  refuse_too_large(req, res);
+  return std::nullopt;
+}
+
+}  // namespace
+
+httplib::Server::HandlerWithContentReader reading_body(std::size_t limit, httplib::Server::Handler handler) {
+  return [limit, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
+                                               const httplib::ContentReader& reader) {
+    auto body = read_within(limit, req, res, reader);
+    if (!body) return;
+    // httplib hands routes a const Request; this one differs only in its body.
+    // Its regex matches still point into `req`, which outlives the call.
+    httplib::Request with_body = req;
+    with_body.body = std::move(*body);
+    handler(with_body, res);
+  };
+}
+
+void Router::get(const std::string& pattern, httplib::Server::Handler handler) {
+  server_.Get(pattern, std::move(handler));
+}
+
+void Router::post(const std::string& pattern, httplib::Server::Handler handler) {
+  server_.Post(pattern, reading_body(max_body_, std::move(handler)));
+}
+
+void Router::put(const std::string& pattern, httplib::Server::Handler handler) {
+  server_.Put(pattern, reading_body(max_body_, std::move(handler)));
+}
+
+void Router::del(const std::string& pattern, httplib::Server::Handler handler) {
+  server_.Delete(pattern, reading_body(max_body_, std::move(handler)));
+}
+
+void Router::post_streaming(const std::string& pattern, httplib::Server::HandlerWithContentReader handler) {
+  server_.Post(pattern, std::move(handler));
+}
+
+void Router::refuse_unrouted_bodies() {
+  const auto unrouted = [limit = max_body_](const httplib::Request& req, httplib::Response& res,
+                                            const httplib::ContentReader& reader) {
+    if (read_within(limit, req, res, reader)) res.status = 404;  // the error handler writes the body
+  };
+  server_.Post(".*", unrouted);
+  server_.Put(".*", unrouted);
+  server_.Patch(".*", unrouted);
+  server_.Delete(".*", unrouted);
 }
 
 httplib::Server::Handler guarded(RouteHandler handler) {
@@ -72,6 +158,11 @@ httplib::Server::Handler guarded(RouteHandler handler) {
       send_error(res, 400, std::string("Invalid request body: ") + e.what());
     }
   };
+}
+
+bool is_connect_procedure(const std::string& path) {
+  static const std::regex procedure(R"(^(/envd/[^/]+)?/[a-z]+\.[A-Za-z]+/[A-Za-z]+$)");
+  return std::regex_match(path, procedure);
 }
 
 json parse_json_body(const httplib::Request& req) {
@@ -106,16 +197,6 @@ json UnexpectedErrors::to_json() const {
   std::lock_guard lock(mutex_);
   return json{{"count", count_}, {"last", last_}};
 }
-
-namespace {
-
-// /process.Process/Start, /envd/<id>/filesystem.Filesystem/Stat: envd's Connect procedures.
-bool is_connect_procedure(const std::string& path) {
-  static const std::regex procedure(R"(^(/envd/[^/]+)?/[a-z]+\.[A-Za-z]+/[A-Za-z]+$)");
-  return std::regex_match(path, procedure);
-}
-
-}  // namespace
 
 void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected) {
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {

@@ -17,13 +17,45 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 void send_error(httplib::Response& res, int status, const std::string& message);
 
 using RouteHandler = std::function<void(const httplib::Request&, httplib::Response&)>;
-// The error shape, answered before the request's body was read (too large, say):
+// An error body, answered before the request's body was read (or all of it):
 // `Connection: close`, and once the answer is out, a lingering close that reads
 // and discards what the client still sends (net::discard_rest), so that a
 // client sending its whole body before reading finds the answer, not a reset;
 // then the connection ends, so the rest of the body is never read as a request.
 void send_error_and_close(const httplib::Request& req, httplib::Response& res, int status,
-                          const std::string& message);
+                          const nlohmann::json& body);
+// 413 for a body over its limit, that way, in the shape of the service the
+// request is for: Connect's error JSON for an envd RPC, else {"code","message"}.
+void refuse_too_large(const httplib::Request& req, httplib::Response& res);
+
+// A route with a body reads it through here, at most `limit` bytes, and over
+// that answers refuse_too_large. A body with a Content-Length over its limit is
+// refused before routing; a chunked one has none, and httplib would read it
+// whole, without any limit. The handler sees the body in req.body (a multipart
+// body's parts are read, counted and dropped: no such route takes one).
+httplib::Server::HandlerWithContentReader reading_body(std::size_t limit, httplib::Server::Handler handler);
+
+// How every route of the fake is mounted on httplib, so that none reads a body
+// without a limit: a route with a body (POST, PUT, DELETE) reads it through
+// reading_body, within `max_body` bytes; post_streaming's handler reads its own
+// (a file upload, to disk, within its own limit).
+class Router {
+ public:
+  Router(httplib::Server& server, std::size_t max_body) : server_(server), max_body_(max_body) {}
+  void get(const std::string& pattern, httplib::Server::Handler handler);
+  void post(const std::string& pattern, httplib::Server::Handler handler);
+  void put(const std::string& pattern, httplib::Server::Handler handler);
+  void del(const std::string& pattern, httplib::Server::Handler handler);
+  void post_streaming(const std::string& pattern, httplib::Server::HandlerWithContentReader handler);
+  // Once every route is mounted: a body sent to a path no route has is read
+  // within the limit too, then answered 404 (httplib tries content-reading
+  // routes first, so this must come after all of them).
+  void refuse_unrouted_bodies();
+
+ private:
+  httplib::Server& server_;
+  std::size_t max_body_;
+};
 
 // Runs `handler`; ServiceError and malformed or mistyped JSON become error bodies.
 httplib::Server::Handler guarded(RouteHandler handler);
@@ -48,6 +80,9 @@ class UnexpectedErrors {
   std::uint64_t count_ = 0;
   nlohmann::json last_;
 };
+
+// /process.Process/Start, /envd/<id>/filesystem.Filesystem/Stat: envd's Connect procedures.
+bool is_connect_procedure(const std::string& path);
 
 // Fills in the JSON error body for statuses httplib produced itself (unknown
 // route 404, oversized body 413, ...), and answers an unexpected exception with

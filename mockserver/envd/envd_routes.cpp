@@ -30,15 +30,14 @@ bool probe_user_xattrs(const std::string& state_dir) {
 
 }  // namespace
 
-EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t max_rpc_body_bytes)
+EnvdRoutes::EnvdRoutes(state::Registry& registry, EnvdConfig config)
     : registry_(registry),
       config_(std::move(config)),
-      max_rpc_body_(max_rpc_body_bytes),
       dirs_(config_.state_dir),
       executor_(exec::choose_executor(config_.executor)),
       processes_(*executor_, config_.output_cap_bytes),
       edge_(registry_, dirs_),
-      http_api_(edge_, registry_, probe_user_xattrs(dirs_.state_dir())),
+      http_api_(edge_, registry_, probe_user_xattrs(dirs_.state_dir()), config_.max_upload_bytes),
       process_(registry_, processes_),
       filesystem_(watches_),
       streams_(stopping_, [this](const std::string& team, const std::string& id) { kill_for_fault(team, id); }) {
@@ -150,7 +149,6 @@ httplib::Server::Handler EnvdRoutes::rpc_route(const std::string& service) {
 void EnvdRoutes::serve_rpc(const std::string& name, bool streaming, const httplib::Request& req,
                            httplib::Response& res) {
   Call call = edge_.admit_rpc(req);
-  if (req.body.size() > max_rpc_body_) throw FsError(Code::resource_exhausted, "request message too large");
   if (name == "process.Process/StreamInput") {
     process_.stream_input(call, request_messages(req));
     res.status = 200;  // a client stream's answer: its one message, then the end of the stream
@@ -196,36 +194,35 @@ void EnvdRoutes::kill_for_fault(const std::string& team, const std::string& sand
   }
 }
 
-void EnvdRoutes::mount(httplib::Server& server) {
+void EnvdRoutes::mount(api::Router& router) {
   const auto both = [&](auto add, const std::string& pattern) {
     add(pattern);
     add(R"(/envd/([^/]+))" + pattern);
   };
   both([&](const std::string& p) {
-         server.Get(p, [this](const httplib::Request& req, httplib::Response& res) { http_api_.health(req, res); });
+         router.get(p, [this](const httplib::Request& req, httplib::Response& res) { http_api_.health(req, res); });
        },
        "/health");
   both([&](const std::string& p) {
-         server.Get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.download(c, req, res); }, false,
+         router.get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.download(c, req, res); }, false,
                                   "read"));
        },
        "/files");
   both([&](const std::string& p) {
-         server.Post(p, [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-           http_api_.upload(req, res, reader);
-         });
+         router.post_streaming(p, [this](const httplib::Request& req, httplib::Response& res,
+                                         const httplib::ContentReader& reader) { http_api_.upload(req, res, reader); });
        },
        "/files");
   both([&](const std::string& p) {
-         server.Get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.envs(c, req, res); }, true));
+         router.get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.envs(c, req, res); }, true));
        },
        "/envs");
   both([&](const std::string& p) {
-         server.Get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.metrics(c, req, res); }, true));
+         router.get(p, http_route([this](Call& c, const auto& req, auto& res) { http_api_.metrics(c, req, res); }, true));
        },
        "/metrics");
-  both([&](const std::string& p) { server.Post(p, rpc_route("process.Process")); }, R"(/process\.Process/(\w+))");
-  both([&](const std::string& p) { server.Post(p, rpc_route("filesystem.Filesystem")); },
+  both([&](const std::string& p) { router.post(p, rpc_route("process.Process")); }, R"(/process\.Process/(\w+))");
+  both([&](const std::string& p) { router.post(p, rpc_route("filesystem.Filesystem")); },
        R"(/filesystem\.Filesystem/(\w+))");
 }
 

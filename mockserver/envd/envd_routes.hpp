@@ -16,6 +16,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "mockserver/api/http_edge.hpp"
 #include "mockserver/envd/api/http_api.hpp"
 #include "mockserver/envd/connect_stream.hpp"
 #include "mockserver/envd/edge.hpp"
@@ -39,14 +40,14 @@ struct EnvdConfig {
 
 class EnvdRoutes {
  public:
-  EnvdRoutes(state::Registry& registry, EnvdConfig config, std::size_t max_rpc_body_bytes);
+  EnvdRoutes(state::Registry& registry, EnvdConfig config);
   ~EnvdRoutes();
   EnvdRoutes(const EnvdRoutes&) = delete;
   EnvdRoutes& operator=(const EnvdRoutes&) = delete;
 
   // envd owns GET /health and answers the control plane's 200 itself when the
   // request is not envd traffic.
-  void mount(httplib::Server& server);
+  void mount(api::Router& router);
   // The registry's observer: pausing a sandbox freezes its processes (and
   // drops its streams), resuming continues them; removing it ends its
   // environment and watchers, then deletes its files.
@@ -81,7 +82,6 @@ class EnvdRoutes {
 
   state::Registry& registry_;
   EnvdConfig config_;
-  std::size_t max_rpc_body_;
   SandboxDirs dirs_;
   std::unique_ptr<exec::Executor> executor_;
   exec::ProcessTable processes_;

@@ -10,9 +10,10 @@ namespace ppio_mock::envd {
 
 class HttpApi {
  public:
-  // `user_xattrs`: whether the state directory's filesystem can keep file metadata.
-  HttpApi(const Edge& edge, state::Registry& registry, bool user_xattrs)
-      : edge_(edge), registry_(registry), user_xattrs_(user_xattrs) {}
+  // `user_xattrs`: whether the state directory's filesystem can keep file metadata;
+  // `max_upload_bytes`: the largest POST /files body, chunked or not.
+  HttpApi(const Edge& edge, state::Registry& registry, bool user_xattrs, std::size_t max_upload_bytes)
+      : edge_(edge), registry_(registry), user_xattrs_(user_xattrs), max_upload_(max_upload_bytes) {}
 
   // 204 for a running sandbox; the control plane's 200 when the request is not envd traffic.
   void health(const httplib::Request& req, httplib::Response& res) const;
@@ -29,6 +30,7 @@ class HttpApi {
   const Edge& edge_;
   state::Registry& registry_;
   bool user_xattrs_;
+  std::size_t max_upload_;
 };
 
 }  // namespace ppio_mock::envd

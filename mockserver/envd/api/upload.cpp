@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "mockserver/api/http_edge.hpp"
 #include "mockserver/envd/api/http_api.hpp"
 
 namespace ppio_mock::envd {
@@ -161,7 +162,17 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     }
   };
   // Bytes go straight to disk; after an error the rest of the body is read and dropped.
+  // A chunked body has no Content-Length to refuse early: its limit holds here.
+  std::size_t received = 0;
+  bool too_large = false;
   const auto receive = [&](const char* data, std::size_t size) {
+    received += size;
+    if (received > max_upload_) {
+      too_large = true;
+      close_file();
+      fail(413, "Request body too large");
+      return false;
+    }
     if (fd >= 0 && !write_all(fd, data, size)) {
       const int err = errno;
       close_file();
@@ -209,6 +220,7 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
       fail(http_status_for_files(e.code()), e.what());  // the files after it are removed
     }
   }
+  if (too_large) return api::refuse_too_large(req, res);  // the rest of the body is never read
   if (edge) return send_json(res, edge->status, edge->body);
   if (error) return send_http_error(res, error->first, error->second);
   send_json(res, 200, entries);

@@ -15,7 +15,8 @@ class FaultRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ppio_mock::api::install_error_shapes(server_);
-    routes_.mount(server_);
+    ppio_mock::api::Router router(server_, 1 << 20);
+    routes_.mount(router);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
