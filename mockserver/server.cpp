@@ -219,8 +219,9 @@ struct Server::Impl {
       }
       const bool exempt = !faults.has_rules() || req.path.starts_with("/_mock/");
       faults::current_decision() = exempt ? faults::Decision{} : faults.decide(facts_of(req));
-      return faults::apply_before_routing(faults::current_decision(), res) ? httplib::Server::HandlerResponse::Handled
-                                                              : httplib::Server::HandlerResponse::Unhandled;
+      return faults::apply_before_routing(faults::current_decision(), req, res, /*body_read=*/false)
+                 ? httplib::Server::HandlerResponse::Handled
+                 : httplib::Server::HandlerResponse::Unhandled;
     });
     // Recorded before the response is written or the connection dropped, so a
     // client that saw the answer (or the drop) always finds the request in the journal.

@@ -160,6 +160,12 @@ httplib::Server::Handler guarded(RouteHandler handler) {
   };
 }
 
+bool carries_body(const httplib::Request& req) {
+  const std::string length = req.get_header_value("Content-Length");
+  if (!length.empty() && length.find_first_not_of('0') != std::string::npos) return true;
+  return req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+}
+
 bool is_connect_procedure(const std::string& path) {
   static const std::regex procedure(R"(^(/envd/[^/]+)?/[a-z]+\.[A-Za-z]+/[A-Za-z]+$)");
   return std::regex_match(path, procedure);

@@ -81,6 +81,9 @@ class UnexpectedErrors {
   nlohmann::json last_;
 };
 
+// Whether the request has a body: a Content-Length over 0, or a chunked one.
+bool carries_body(const httplib::Request& req);
+
 // /process.Process/Start, /envd/<id>/filesystem.Filesystem/Stat: envd's Connect procedures.
 bool is_connect_procedure(const std::string& path);
 

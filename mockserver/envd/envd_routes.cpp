@@ -183,7 +183,7 @@ bool EnvdRoutes::command_faults(const Call& call, const json& body, const httpli
                                              .command = command_line(request.process)});
   if (late.empty()) return false;
   faults::current_decision().merge(late);
-  return faults::apply_before_routing(late, res);
+  return faults::apply_before_routing(late, req, res, /*body_read=*/true);
 }
 
 void EnvdRoutes::kill_for_fault(const std::string& team, const std::string& sandbox_id) {

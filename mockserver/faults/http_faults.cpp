@@ -56,29 +56,32 @@ bool drop_connection(const httplib::Request& req) {
   return true;
 }
 
-bool apply_before_routing(const Decision& decision, httplib::Response& res) {
+bool apply_before_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res,
+                          bool body_read) {
   sleep_ms(decision.latency_ms);
   if (!decision.action) return false;
   const Action& a = *decision.action;
+  const auto answer = [&](int status, const std::string& message) {
+    if (body_read || !api::carries_body(req)) return api::send_error(res, status, message);
+    api::send_error_and_close(req, res, status, nlohmann::json{{"code", status}, {"message", message}});
+  };
   switch (a.type) {
     case Action::Type::error:
-      api::send_error(res, a.status, a.message.empty() ? "injected fault" : a.message);
-      break;
+      answer(a.status, a.message.empty() ? "injected fault" : a.message);
+      return true;
     case Action::Type::rate_limit:
       res.set_header("Retry-After", std::to_string(a.retry_after_s));
-      api::send_error(res, 429, "Rate limit exceeded");
-      break;
+      answer(429, "Rate limit exceeded");
+      return true;
     case Action::Type::reset:
-      if (a.mid_body) return false;  // done once there is a body to cut
-      break;  // dropped after routing, once the journal has the request
+      // Cut mid-body once there is a body to cut; else dropped after routing,
+      // once the journal has the request.
+      return !a.mid_body;
     case Action::Type::hang:
-      break;  // likewise
+      return true;  // likewise dropped after routing
     default:
       return false;  // body, stream and sandbox actions happen later
   }
-  // The request body was not read; the connection cannot carry another request.
-  res.set_header("Connection", "close");
-  return true;
 }
 
 void apply_after_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res) {

@@ -13,7 +13,10 @@ Decision& current_decision();
 // Before routing: latency, then the actions that replace the answer (error,
 // rate_limit, reset before the response, hang). True when the request must
 // not be routed: it has been answered, or it is to be dropped after routing.
-bool apply_before_routing(const Decision& decision, httplib::Response& res);
+// An error answered while the request's body is unread (`body_read` false)
+// closes the connection after it, so that body is never read as a request.
+bool apply_before_routing(const Decision& decision, const httplib::Request& req, httplib::Response& res,
+                          bool body_read);
 
 // After routing, before the answer is written, once the journal has the
 // request (so a client that saw the drop finds it there): the actions that

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "mockserver/faults/http_faults.hpp"
+#include "tests/support/raw_http.hpp"
 
 namespace faults = ppio_mock::faults;
 using nlohmann::json;
@@ -16,14 +17,18 @@ class HttpFaults : public ::testing::Test {
   void SetUp() override {
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       decision_ = engine_.decide({.method = req.method, .path = req.path});
-      return faults::apply_before_routing(decision_, res) ? httplib::Server::HandlerResponse::Handled
-                                                              : httplib::Server::HandlerResponse::Unhandled;
+      return faults::apply_before_routing(decision_, req, res, /*body_read=*/false)
+                 ? httplib::Server::HandlerResponse::Handled
+                 : httplib::Server::HandlerResponse::Unhandled;
     });
     server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       faults::apply_after_routing(decision_, req, res);
     });
     server_.Get("/body", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(64 * 1024, 'x'), "text/plain");
+    });
+    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.body, "text/plain");
     });
     // Like a /files download: streamed by a provider in 64 KiB blocks, never held whole.
     server_.Get("/provided", [](const httplib::Request&, httplib::Response& res) {
@@ -135,6 +140,48 @@ TEST_F(HttpFaults, HangEndsWhenTheClientGivesUp) {
   auto res = get();  // the client's 500 ms read timeout ends it
   EXPECT_FALSE(res);
   // TearDown's stop() joins the server thread: the hang must have noticed the close.
+}
+
+// A request whose body is left unread by an error answered before routing:
+// what follows it on the connection must never be read as a request. Here the
+// body is itself a request that the rule does not match, as a client that
+// pipelines (or a body that looks like one) would send.
+std::string post_smuggling_a_get() {
+  const std::string smuggled = "GET /body HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  return "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled;
+}
+
+TEST_F(HttpFaults, AnErrorBeforeAnUnreadBodyClosesTheConnectionAfterItsAnswer) {
+  add(R"({"match": {"method": "POST"}, "action": {"type": "error", "status": 503, "message": "try later"}})");
+  const auto x = ppio_test::send_then_read(port_, post_smuggling_a_get());
+  EXPECT_TRUE(x.clean_eof);
+  EXPECT_EQ(ppio_test::answers_in(x.received), 1u) << x.received;
+  const auto [status, body] = ppio_test::answer_of(x);
+  EXPECT_EQ(status, "HTTP/1.1 503 Service Unavailable");
+  EXPECT_NE(x.received.find("\r\nConnection: close\r\n"), std::string::npos) << x.received;
+  EXPECT_EQ(json::parse(body, nullptr, false), json::parse(R"({"code": 503, "message": "try later"})"));
+}
+
+TEST_F(HttpFaults, ARateLimitBeforeAnUnreadBodyClosesTheConnectionAfterItsAnswer) {
+  add(R"({"match": {"method": "POST"}, "action": {"type": "rate_limit", "retry_after_s": 3}})");
+  const auto x = ppio_test::send_then_read(port_, post_smuggling_a_get());
+  EXPECT_TRUE(x.clean_eof);
+  EXPECT_EQ(ppio_test::answers_in(x.received), 1u) << x.received;
+  EXPECT_EQ(ppio_test::answer_of(x).first, "HTTP/1.1 429 Too Many Requests");
+  EXPECT_NE(x.received.find("\r\nRetry-After: 3\r\n"), std::string::npos) << x.received;
+}
+
+// Without a body nothing is left unread: the connection serves the next request.
+TEST_F(HttpFaults, AnErrorOnARequestWithoutABodyKeepsTheConnection) {
+  add(R"({"trigger": {"first": 1}, "action": {"type": "error", "status": 500}})");
+  ppio_test::Connection connection(port_);
+  const std::string get = "GET /body HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string first = connection.exchange(get);
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 500 ")) << first;
+  EXPECT_EQ(first.find("Connection: close"), std::string::npos) << first;
+  const std::string second = connection.exchange(get);
+  EXPECT_TRUE(second.starts_with("HTTP/1.1 200 OK\r\n")) << second.substr(0, 200);
 }
 
 }  // namespace
