@@ -76,6 +76,9 @@ namespace {
 // A body cut short or malformed reads as what arrived: the handler refuses it as it is.
 std::optional<std::string> read_within(std::size_t limit, const httplib::Request& req, httplib::Response& res,
                                        const httplib::ContentReader& reader) {
+  // Neither a length nor chunks: no body (RFC 9112 6.3). httplib would read
+  // one until the connection closed, the client's next request included.
+  if (!carries_body(req)) return std::string();
   std::string body;
   bool over = false;
   const auto receive = [&](const char* data, std::size_t size) {

@@ -182,10 +182,12 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
   };
 
   const std::string type = req.get_header_value("Content-Type");
+  // Without a length or chunks there is no body: httplib would read one until the connection closed.
+  const bool has_body = api::carries_body(req);
   bool body_read = false;
   if (req.is_multipart_form_data()) {
     bool file_part = false;
-    body_read = reader(
+    body_read = has_body && reader(
         [&](const httplib::MultipartFormData& part) {
           if (part.name == "file") {
             file_part = true;
@@ -205,7 +207,7 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     } else {
       fail(400, "unsupported content type: '" + type + "'");
     }
-    body_read = reader(receive);
+    body_read = !has_body || reader(receive);
     if (!body_read) fail(400, "the request body was cut short");
   }
   finish_file();

@@ -144,6 +144,55 @@ TEST(Connections, OneKeepAliveConnectionServesManyRequests) {
   for (const auto& entry : journal) EXPECT_EQ(entry.client_port, journal.front().client_port);
 }
 
+// RFC 9112: a request with neither Content-Length nor Transfer-Encoding has no
+// body (curl -X POST sends such). httplib would read one until the connection
+// closed, taking the next request on it as that body.
+TEST(Connections, APostWithoutContentLengthHasNoBodyAndTheNextRequestIsServed) {
+  ppio_mock::Server server;
+  server.start();
+  const int fd = connect_to(server.port(), /*blocking=*/true);
+  ASSERT_GE(fd, 0);
+  const timeval bound{30, 0};  // a wrong fake waits for a body that never comes: fail, do not hang
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  send_all(fd, std::string("POST /sandboxes/nosuchsandbox/pause HTTP/1.1\r\nHost: x\r\nX-API-Key: ") +
+                   ppio_mock::kDefaultApiKey + "\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string buffered;
+  const Answer pause = read_answer(fd, buffered);
+  EXPECT_TRUE(pause.head.starts_with("HTTP/1.1 404")) << pause.head << pause.body;
+  const Answer health = read_answer(fd, buffered);
+  EXPECT_TRUE(health.head.starts_with("HTTP/1.1 200")) << "the request after it was taken as its body: '"
+                                                       << health.head << "'";
+  ::close(fd);
+}
+
+TEST(Connections, AnUploadWithoutContentLengthWritesAnEmptyFileAndTheNextRequestIsServed) {
+  ppio_mock::Server server;
+  server.start();
+  httplib::Client client("127.0.0.1", server.port());
+  const auto created = client.Post("/sandboxes", {{"X-API-Key", ppio_mock::kDefaultApiKey}},
+                                   R"({"templateID":"base"})", "application/json");
+  ASSERT_TRUE(created && created->status == 201);
+  const auto sandbox = nlohmann::json::parse(created->body);
+  std::string auth = "E2b-Sandbox-Id: " + sandbox.at("sandboxID").get<std::string>() + "\r\n";
+  if (sandbox.contains("envdAccessToken")) {
+    auth += "X-Access-Token: " + sandbox["envdAccessToken"].get<std::string>() + "\r\n";
+  }
+  const int fd = connect_to(server.port(), /*blocking=*/true);
+  ASSERT_GE(fd, 0);
+  const timeval bound{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  send_all(fd, "POST /files?path=/home/user/empty HTTP/1.1\r\nHost: x\r\n" + auth +
+                   "Content-Type: application/octet-stream\r\n\r\n"
+                   "GET /files?path=/home/user/empty HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
+  std::string buffered;
+  const Answer upload = read_answer(fd, buffered);
+  EXPECT_TRUE(upload.head.starts_with("HTTP/1.1 200")) << upload.head << upload.body;
+  const Answer download = read_answer(fd, buffered);
+  EXPECT_TRUE(download.head.starts_with("HTTP/1.1 200")) << "'" << download.head << "'";
+  EXPECT_EQ(download.body, "");
+  ::close(fd);
+}
+
 TEST(Connections, AKeepAliveCapClosesAfterItsCount) {
   ppio_mock::ServerConfig config;
   config.keep_alive_max_requests = 3;
