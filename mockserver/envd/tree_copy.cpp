@@ -10,25 +10,14 @@
 #include <stdexcept>
 #include <vector>
 
+#include "mockserver/exec/fd.hpp"
 #include "mockserver/exec/sandbox_fs.hpp"
 
 namespace ppio_mock::envd {
 
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using exec::Fd;
 
 [[noreturn]] void fail(const std::string& what, int err) {
   throw std::runtime_error("cannot copy " + what + ": " + std::strerror(err));
@@ -99,18 +88,18 @@ void copy_entry(int from_dir, int to_dir, const std::string& name, const std::st
       if (::mkdirat(to_dir, name.c_str(), 0700) != 0) fail(what, errno);
       Fd from(::openat(from_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       Fd to(::openat(to_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (from.get() < 0 || to.get() < 0) fail(what, errno);
-      copy_children(from.get(), to.get(), what);
-      copy_attributes(to.get(), st, what);
+      if (from.fd < 0 || to.fd < 0) fail(what, errno);
+      copy_children(from.fd, to.fd, what);
+      copy_attributes(to.fd, st, what);
       return;
     }
     case S_IFREG: {
       Fd from(::openat(from_dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      if (from.get() < 0) fail(what, errno);
+      if (from.fd < 0) fail(what, errno);
       Fd to(::openat(to_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (to.get() < 0) fail(what, errno);
-      copy_bytes(from.get(), to.get(), what);
-      copy_attributes(to.get(), st, what);
+      if (to.fd < 0) fail(what, errno);
+      copy_bytes(from.fd, to.fd, what);
+      copy_attributes(to.fd, st, what);
       return;
     }
     case S_IFLNK: {
@@ -143,15 +132,15 @@ void copy_entry(int from_dir, int to_dir, const std::string& name, const std::st
 
 void copy_tree(const std::string& from, const std::string& to) {
   Fd source(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (source.get() < 0) fail(from, errno);
+  if (source.fd < 0) fail(from, errno);
   struct stat st {};
-  if (::fstat(source.get(), &st) != 0) fail(from, errno);
+  if (::fstat(source.fd, &st) != 0) fail(from, errno);
   if (::mkdir(to.c_str(), 0700) != 0) fail(to, errno);
   try {
     Fd target(::open(to.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (target.get() < 0) fail(to, errno);
-    copy_children(source.get(), target.get(), from);
-    copy_attributes(target.get(), st, from);
+    if (target.fd < 0) fail(to, errno);
+    copy_children(source.fd, target.fd, from);
+    copy_attributes(target.fd, st, from);
   } catch (...) {
     exec::remove_tree(to);
     throw;

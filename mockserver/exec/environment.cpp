@@ -16,6 +16,8 @@
 #include <thread>
 #include <utility>
 
+#include "mockserver/exec/fd.hpp"
+
 extern char** environ;
 
 namespace ppio_mock::exec {
@@ -29,11 +31,6 @@ constexpr auto kReadyTimeout = std::chrono::seconds(30);
 constexpr int kInitControlFd = 3;
 constexpr int kInitEventFd = 4;
 constexpr int kFirstCgroupFd = 5;
-
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 

@@ -10,12 +10,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "mockserver/exec/fd.hpp"
+
 namespace ppio_mock::exec {
 
 namespace envd = ppio_sandbox::core::envd;
 using ppio_sandbox::core::connect::Code;
 using ppio_sandbox::core::connect::Error;
+
+namespace {
 using Clock = std::chrono::steady_clock;
+}  // namespace
 
 // ---- Subscription ----
 
@@ -98,11 +103,6 @@ struct ProcessTable::Sandbox {
 };
 
 namespace {
-
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
 
 std::string command_line(const envd::ProcessConfig& config) {
   std::string line = config.cmd;

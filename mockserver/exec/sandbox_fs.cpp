@@ -19,6 +19,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "mockserver/exec/fd.hpp"
 #include "mockserver/exec/sandbox_root.hpp"
 
 namespace ppio_mock::exec {
@@ -27,18 +28,6 @@ namespace envd = ppio_sandbox::core::envd;
 using ppio_sandbox::core::connect::Code;
 
 namespace {
-
-// Closes an fd at scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int release() { return std::exchange(fd, -1); }
-};
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;

@@ -10,21 +10,12 @@
 #include <memory>
 #include <system_error>
 
+#include "mockserver/exec/fd.hpp"
 #include "mockserver/exec/users.hpp"
 
 namespace ppio_mock::exec {
 
 namespace {
-
-struct Fd {
-  int fd;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 bool may_chown() { return ::geteuid() == 0; }
 

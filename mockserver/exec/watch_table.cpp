@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 
+#include "mockserver/exec/fd.hpp"
 #include "mockserver/exec/sandbox_fs.hpp"
 
 namespace ppio_mock::exec {
@@ -28,11 +29,6 @@ namespace {
 constexpr std::uint32_t kMask = IN_CREATE | IN_MOVED_TO | IN_MODIFY | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB | IN_ONLYDIR;
 // A watcher nobody drains keeps at most this many events; later ones are dropped.
 constexpr std::size_t kMaxPending = 10000;
-
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
 
 std::string join(const std::string& rel, const char* name) { return rel.empty() ? name : rel + "/" + name; }
 
