@@ -14,13 +14,13 @@ namespace prime = ppio_sandbox::prime_compatible;
 
 namespace {
 
-constexpr const char* kDomain = "ports.ppio.test";
+constexpr const char* kPortsDomain = "ports.ppio.test";
 
 using List = std::vector<std::string>;
 
 ppio_mock::ServerConfig fake_config(bool legacy) {
   ppio_mock::ServerConfig config;
-  config.domain = kDomain;
+  config.domain = kPortsDomain;
   config.legacy_v1 = legacy;
   return config;
 }
@@ -155,8 +155,8 @@ TEST(SdkEgressLegacy, TheLegacyDomainRefusesPoliciesWithAClearError) {
 TEST_F(SdkEgressPorts, ExposeGivesTheUrlPpioRoutesAndANewClientListsIt) {
   const auto id = client_->create(request("ports")).id;
   const auto web = client_->expose(id, 8080, "web");
-  EXPECT_EQ(web.url, "https://8080-" + id + "." + kDomain);
-  EXPECT_EQ(web.tls_socket, "8080-" + id + "." + kDomain + ":443");
+  EXPECT_EQ(web.url, "https://8080-" + id + "." + kPortsDomain);
+  EXPECT_EQ(web.tls_socket, "8080-" + id + "." + kPortsDomain + ":443");
   EXPECT_EQ(web.sandbox_id, id);
   EXPECT_EQ(web.port, 8080);
   EXPECT_EQ(web.name, "web");
@@ -203,7 +203,7 @@ TEST_F(SdkEgressPorts, TheAsyncClientExposesAndListsTheSameRecords) {
   prime::AsyncSandboxClient async(options());
   const auto id = async.create(request("async-ports")).get().id;
   const auto exposed = async.expose(id, 5000, "app").get();
-  EXPECT_EQ(exposed.url, "https://5000-" + id + "." + kDomain);
+  EXPECT_EQ(exposed.url, "https://5000-" + id + "." + kPortsDomain);
   EXPECT_EQ(async.list_exposed_ports(id).get().exposures, std::vector<prime::ExposedPort>{exposed});
   EXPECT_EQ(client_->list_exposed_ports(id).exposures, std::vector<prime::ExposedPort>{exposed});
   bool listed = false;

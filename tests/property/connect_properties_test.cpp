@@ -8,9 +8,10 @@
 
 #include "ppio_sandbox/core/connect.hpp"
 
-namespace connect = ppio_sandbox::core::connect;
 
 namespace {
+
+namespace connect = ppio_sandbox::core::connect;
 
 struct Sent {
   std::uint8_t flags;

@@ -19,7 +19,7 @@ namespace {
 
 // JSON carries UTF-8 only: printable ASCII plus a few multi-byte characters.
 // Scaled down: a Sandbox has ~20 text fields, and ASan makes long ones slow.
-rc::Gen<std::string> text() {
+rc::Gen<std::string> json_text() {
   return rc::gen::scale(0.2, rc::gen::map(rc::gen::container<std::vector<std::string>>(rc::gen::weightedOneOf<std::string>(
                           {{8, rc::gen::map(rc::gen::inRange<char>(0x20, 0x7F), [](char c) { return std::string(1, c); })},
                            {1, rc::gen::element<std::string>("é", "λ", "名", "🙂")}})),
@@ -31,17 +31,17 @@ rc::Gen<std::string> text() {
 }
 
 template <class T>
-std::optional<T> maybe(const rc::Gen<T>& gen) {
+std::optional<T> sometimes(const rc::Gen<T>& gen) {
   if (!*rc::gen::arbitrary<bool>()) return std::nullopt;
   return *gen;
 }
 
 // Prime's `StartCommand | str`: a shell line or an argv.
-rc::Gen<prime::StartCommandSpec> start_command() {
-  return rc::gen::oneOf(rc::gen::map(text(), [](std::string line) { return prime::StartCommandSpec(std::move(line)); }),
+rc::Gen<prime::StartCommandSpec> start_command_spec() {
+  return rc::gen::oneOf(rc::gen::map(json_text(), [](std::string line) { return prime::StartCommandSpec(std::move(line)); }),
                         rc::gen::exec([] {
                           return prime::StartCommandSpec(prime::StartCommand{
-                              *rc::gen::nonEmpty(text()), *rc::gen::container<std::vector<std::string>>(text())});
+                              *rc::gen::nonEmpty(json_text()), *rc::gen::container<std::vector<std::string>>(json_text())});
                         }));
 }
 
@@ -69,25 +69,25 @@ json snake_keys(const json& j) {
 
 envd::ProcessConfig process_config() {
   envd::ProcessConfig c;
-  c.cmd = *text();
-  c.args = *rc::gen::container<std::vector<std::string>>(text());
-  c.envs = *rc::gen::container<std::map<std::string, std::string>>(text(), text());
-  c.cwd = maybe(text());
+  c.cmd = *json_text();
+  c.args = *rc::gen::container<std::vector<std::string>>(json_text());
+  c.envs = *rc::gen::container<std::map<std::string, std::string>>(json_text(), json_text());
+  c.cwd = sometimes(json_text());
   return c;
 }
 
 envd::EntryInfo entry_info() {
   envd::EntryInfo e;
-  e.name = *text();
+  e.name = *json_text();
   e.type = *rc::gen::element(envd::FileType::file, envd::FileType::directory, envd::FileType::symlink);
-  e.path = *text();
+  e.path = *json_text();
   e.size = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
   e.mode = *rc::gen::inRange<std::uint32_t>(0, 07777);
   e.permissions = envd::permissions_string(e.mode);
-  e.owner = *text();
-  e.group = *text();
-  e.modified_time = maybe(rc::gen::just(std::string("2026-11-26T07:00:00.123Z")));
-  e.symlink_target = maybe(text());
+  e.owner = *json_text();
+  e.group = *json_text();
+  e.modified_time = sometimes(rc::gen::just(std::string("2026-11-26T07:00:00.123Z")));
+  e.symlink_target = sometimes(json_text());
   return e;
 }
 
@@ -105,11 +105,11 @@ RC_GTEST_PROP(EnvdModelsJson, ProcessMessagesRoundTrip, ()) {
   envd::StartRequest start;
   start.process = process_config();
   if (*rc::gen::arbitrary<bool>()) start.pty = envd::PtySize{*rc::gen::arbitrary<std::uint32_t>(), *rc::gen::arbitrary<std::uint32_t>()};
-  start.tag = maybe(text());
-  start.open_stdin = maybe(rc::gen::arbitrary<bool>());
+  start.tag = sometimes(json_text());
+  start.open_stdin = sometimes(rc::gen::arbitrary<bool>());
   round_trips(start);
-  round_trips(envd::ProcessInfo{process_config(), *rc::gen::arbitrary<std::uint32_t>(), maybe(text())});
-  round_trips(envd::ProcessSelector{maybe(rc::gen::arbitrary<std::uint32_t>()), maybe(text())});
+  round_trips(envd::ProcessInfo{process_config(), *rc::gen::arbitrary<std::uint32_t>(), sometimes(json_text())});
+  round_trips(envd::ProcessSelector{sometimes(rc::gen::arbitrary<std::uint32_t>()), sometimes(json_text())});
 }
 
 RC_GTEST_PROP(EnvdModelsJson, EntryInfoRoundTripsWithItsInt64AsAString, ()) {
@@ -156,34 +156,34 @@ prime::Timestamp timestamp() {
 
 prime::Sandbox sandbox() {
   prime::Sandbox s;
-  s.id = *text();
-  s.name = *text();
-  s.docker_image = *text();
-  s.start_command = maybe(start_command());
+  s.id = *json_text();
+  s.name = *json_text();
+  s.docker_image = *json_text();
+  s.start_command = sometimes(start_command_spec());
   s.cpu_cores = *rc::gen::inRange(1, 641) / 10.0;
   s.memory_gb = *rc::gen::inRange(1, 2561) / 10.0;
   s.disk_size_gb = *rc::gen::inRange(1, 1000);
-  s.disk_mount_path = *text();
+  s.disk_mount_path = *json_text();
   s.gpu_count = *rc::gen::inRange(0, 9);
-  s.gpu_type = maybe(text());
+  s.gpu_type = sometimes(json_text());
   s.vm = *rc::gen::arbitrary<bool>();
   s.status = prime::to_string(*rc::gen::element(prime::SandboxStatus::RUNNING, prime::SandboxStatus::PAUSED,
                                                 prime::SandboxStatus::TERMINATED, prime::SandboxStatus::ERROR));
   s.timeout_minutes = *rc::gen::inRange(1, 24 * 60);
-  s.idle_timeout_minutes = maybe(rc::gen::inRange(1, 600));
-  s.termination_reason = maybe(text());
-  s.environment_vars = maybe(rc::gen::container<prime::EnvVars>(text(), text()));
-  s.labels = *rc::gen::container<std::vector<std::string>>(text());
+  s.idle_timeout_minutes = sometimes(rc::gen::inRange(1, 600));
+  s.termination_reason = sometimes(json_text());
+  s.environment_vars = sometimes(rc::gen::container<prime::EnvVars>(json_text(), json_text()));
+  s.labels = *rc::gen::container<std::vector<std::string>>(json_text());
   s.created_at = timestamp();
   s.updated_at = timestamp();
-  s.started_at = maybe(rc::gen::exec(timestamp));
-  s.terminated_at = maybe(rc::gen::exec(timestamp));
-  s.exit_code = maybe(rc::gen::inRange(-255, 256));
-  s.error_type = maybe(text());
-  s.error_message = maybe(text());
-  s.user_id = maybe(text());
-  s.team_id = maybe(text());
-  s.region = maybe(text());
+  s.started_at = sometimes(rc::gen::exec(timestamp));
+  s.terminated_at = sometimes(rc::gen::exec(timestamp));
+  s.exit_code = sometimes(rc::gen::inRange(-255, 256));
+  s.error_type = sometimes(json_text());
+  s.error_message = sometimes(json_text());
+  s.user_id = sometimes(json_text());
+  s.team_id = sometimes(json_text());
+  s.region = sometimes(json_text());
   return s;
 }
 
@@ -212,8 +212,8 @@ RC_GTEST_PROP(PrimeModelsJson, ListAndCommandResponsesRoundTrip, ()) {
   RC_ASSERT(through_text(json(list)).get<prime::SandboxListResponse>() == list);
 
   prime::CommandResponse command;
-  command.stdout = *text();
-  command.stderr = *text();
+  command.stdout = *json_text();
+  command.stderr = *json_text();
   command.exit_code = *rc::gen::inRange(0, 256);
   RC_ASSERT(through_text(json(command)).get<prime::CommandResponse>() == command);
 }

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "mockserver/exec/sandbox_fs.hpp"
+#include "tests/property/file_tree.hpp"
 
 namespace fs = std::filesystem;
 namespace exec = ppio_mock::exec;
@@ -44,23 +45,6 @@ class Playground {
   fs::path base_;
 };
 
-// Every entry below `dir`: relative path -> type and content (or link target).
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    const auto rel = fs::relative(e.path(), dir).string();
-    if (e.is_symlink()) {
-      out[rel] = "link:" + fs::read_symlink(e.path()).string();
-    } else if (e.is_directory()) {
-      out[rel] = "dir";
-    } else {
-      std::stringstream content;
-      content << std::ifstream(e.path()).rdbuf();
-      out[rel] = "file:" + content.str();
-    }
-  }
-  return out;
-}
 
 // Links a command in the sandbox could have planted.
 void plant_links(const Playground& p) {
@@ -128,7 +112,7 @@ RC_GTEST_PROP(PathConfinement, NoOperationReachesOutsideTheRoot, ()) {
   Playground p;
   const exec::SandboxFs sfs(p.root().string());
   plant_links(p);
-  const auto before = snapshot(p.outside());
+  const auto before = property_test::tree_snapshot(p.outside());
   // At most ~20 operations: each case builds a root on the host.
   const auto steps = *rc::gen::scale(0.2, rc::gen::container<std::vector<std::tuple<int, std::string, std::string>>>(
                                               rc::gen::tuple(rc::gen::inRange(0, 8), raw_path(), raw_path())));
@@ -142,7 +126,7 @@ RC_GTEST_PROP(PathConfinement, NoOperationReachesOutsideTheRoot, ()) {
       RC_ASSERT(e.code() != Code::internal);
     }
   }
-  RC_ASSERT(snapshot(p.outside()) == before);
+  RC_ASSERT(property_test::tree_snapshot(p.outside()) == before);
   std::set<std::string> beside;
   for (const auto& e : fs::directory_iterator(p.base())) beside.insert(e.path().filename().string());
   RC_ASSERT(beside == (std::set<std::string>{"outside", "root"}));

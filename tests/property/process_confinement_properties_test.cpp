@@ -25,6 +25,7 @@
 #include "mockserver/server.hpp"
 #include "ppio_sandbox/core/base64.hpp"
 #include "ppio_sandbox/core/connect.hpp"
+#include "tests/property/file_tree.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -32,24 +33,13 @@ namespace connectrpc = ppio_sandbox::core::connect;
 
 namespace {
 
-constexpr const char* kCanary = "outside-canary-secret";
+constexpr const char* kProcessCanary = "outside-canary-secret";
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Every entry below `dir`: relative path -> type and content (or link target).
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    const auto rel = fs::relative(e.path(), dir).string();
-    if (e.is_symlink()) out[rel] = "link:" + fs::read_symlink(e.path()).string();
-    else if (e.is_directory()) out[rel] = "dir";
-    else out[rel] = "file:" + slurp(e.path());
-  }
-  return out;
-}
 
 std::set<std::string> names_in(const fs::path& dir) {
   std::set<std::string> out;
@@ -94,10 +84,10 @@ class World {
 
   // What must hold after any command in A.
   void check() const {
-    RC_ASSERT(snapshot(outside_) == outside_before_);
+    RC_ASSERT(property_test::tree_snapshot(outside_) == outside_before_);
     RC_ASSERT(names_in(base_) == beside_before_);
     RC_ASSERT(names_in(base_ / "state") == state_before_);
-    RC_ASSERT(slurp(b_root_ / "home/user/canary") == kCanary);
+    RC_ASSERT(slurp(b_root_ / "home/user/canary") == kProcessCanary);
     RC_ASSERT(names_in(b_root_ / "home/user") == b_home_before_);
     RC_ASSERT(slurp("/etc/passwd") == host_passwd_);
     RC_ASSERT(!fs::exists("/etc/escaped"));
@@ -137,12 +127,12 @@ class World {
     b_token_ = b.envd_access_token.value_or("");
     outside_ = base_ / "outside";
     fs::create_directories(outside_ / "sub");
-    std::ofstream(outside_ / "canary") << kCanary;
-    std::ofstream(outside_ / "sub" / "canary") << kCanary;
+    std::ofstream(outside_ / "canary") << kProcessCanary;
+    std::ofstream(outside_ / "sub" / "canary") << kProcessCanary;
     // B: a canary file and a process of its own, both of which A must not reach.
     httplib::Client client(server_->url());
     const httplib::Headers to_b{{"E2b-Sandbox-Id", b_}, {"X-Access-Token", b_token_}};
-    client.Post("/files?path=/home/user/canary", to_b, kCanary, "application/octet-stream");
+    client.Post("/files?path=/home/user/canary", to_b, kProcessCanary, "application/octet-stream");
     b_root_ = fs::path(server_->state_dir()) / b_;
     b_stream_ = std::thread([this, to_b] {
       httplib::Client c(server_->url());
@@ -152,7 +142,7 @@ class World {
     });
     for (int i = 0; i < 100000 && server_->envd().processes().running(b_) == 0; ++i) std::this_thread::yield();
     run("true", false);  // A's root and environment exist before anything is compared
-    outside_before_ = snapshot(outside_);
+    outside_before_ = property_test::tree_snapshot(outside_);
     beside_before_ = names_in(base_);
     state_before_ = names_in(base_ / "state");
     b_home_before_ = names_in(b_root_ / "home/user");

@@ -14,7 +14,6 @@
 namespace prime = ppio_sandbox::prime_compatible;
 namespace core = ppio_sandbox::core;
 namespace envd = ppio_sandbox::core::envd;
-namespace connect = ppio_sandbox::core::connect;
 using nlohmann::json;
 using sdk_test::MockTransport;
 using sdk_test::reply;
@@ -28,6 +27,8 @@ using ::testing::Not;
 using ::testing::Return;
 
 namespace {
+
+namespace connect = ppio_sandbox::core::connect;
 
 constexpr const char* kStart = "http://envd.test/process.Process/Start";
 constexpr const char* kStat = "http://envd.test/filesystem.Filesystem/Stat";

@@ -14,7 +14,6 @@
 namespace prime = ppio_sandbox::prime_compatible;
 namespace core = ppio_sandbox::core;
 namespace envd = ppio_sandbox::core::envd;
-namespace connect = ppio_sandbox::core::connect;
 using nlohmann::json;
 using sdk_test::reply;
 using sdk_test::Req;
@@ -25,6 +24,8 @@ using ::testing::ElementsAre;
 using ::testing::Return;
 
 namespace {
+
+namespace connect = ppio_sandbox::core::connect;
 
 std::string frame(const envd::ProcessEvent& event) {
   return connect::encode_message(envd::process_stream_message(event));

@@ -2,10 +2,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "mock_transport.hpp"
 #include "ppio_sandbox/prime_compatible.hpp"
 
 namespace prime = ppio_sandbox::prime_compatible;
 namespace core = ppio_sandbox::core;
+using sdk_test::MockTransport;
+using sdk_test::reply;
 using ::testing::_;
 using ::testing::AllOf;
 using ::testing::Field;
@@ -14,15 +17,6 @@ using ::testing::Return;
 using ::testing::Throw;
 
 namespace {
-
-class MockTransport : public core::HttpTransport {
- public:
-  MOCK_METHOD(core::HttpResponse, send, (const core::HttpRequest&), (override));
-};
-
-core::HttpResponse reply(int status, std::string body, core::Headers headers = {}) {
-  return {status, std::move(headers), std::move(body)};
-}
 
 std::string listed(const std::string& id) {
   return R"({"templateID":"t","sandboxID":")" + id +

@@ -11,7 +11,6 @@
 namespace prime = ppio_sandbox::prime_compatible;
 namespace core = ppio_sandbox::core;
 namespace envd = ppio_sandbox::core::envd;
-namespace connect = ppio_sandbox::core::connect;
 using nlohmann::json;
 using sdk_test::MockTransport;
 using sdk_test::reply;
@@ -22,6 +21,8 @@ using ::testing::Return;
 using ::testing::StartsWith;
 
 namespace {
+
+namespace connect = ppio_sandbox::core::connect;
 
 constexpr const char* kGone = R"({"code":404,"message":"sandbox \"ia\" doesn't exist or you don't have access to it"})";
 
