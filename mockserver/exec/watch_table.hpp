@@ -102,7 +102,6 @@ class WatchTable {
   std::map<int, std::vector<WatchUser>> watches_;  // watch descriptor -> who watches it
   std::vector<std::shared_ptr<Watcher>> active_;
   std::map<std::string, std::shared_ptr<Watcher>> by_id_;
-  std::uint64_t next_id_ = 1;
   int wake_pipe_[2] = {-1, -1};
   bool stopping_ = false;
   std::thread io_thread_;
