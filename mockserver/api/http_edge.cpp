@@ -208,9 +208,12 @@ json UnexpectedErrors::to_json() const {
 }
 
 void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected) {
-  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     // A response with a content provider (send_error_and_close) has its body already.
     if (res.body.empty() && !res.content_provider_) send_error(res, res.status, default_message(res.status));
+    // A Range names bytes of the resource, never of an error: httplib would
+    // slice this body to it next. The request is httplib's own, not const.
+    const_cast<httplib::Request&>(req).ranges.clear();
   });
   server.set_exception_handler(
       [unexpected](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {

@@ -88,8 +88,9 @@ bool carries_body(const httplib::Request& req);
 bool is_connect_procedure(const std::string& path);
 
 // Fills in the JSON error body for statuses httplib produced itself (unknown
-// route 404, oversized body 413, ...), and answers an unexpected exception with
-// 500 in the shape of the service it reached: Connect's for envd RPCs.
+// route 404, oversized body 413, ...), keeps every error body whole under a
+// Range request, and answers an unexpected exception with 500 in the shape of
+// the service it reached: Connect's for envd RPCs.
 void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected = nullptr);
 
 }  // namespace ppio_mock::api

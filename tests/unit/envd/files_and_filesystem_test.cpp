@@ -190,6 +190,29 @@ TEST_F(Files, DownloadErrors) {
   EXPECT_EQ(client->Get("/files?path=/x&username=nobody")->status, 401);
 }
 
+// A Range names bytes of the file: an error answered instead is sent whole, as
+// envd (Go's http.ServeContent) sends it. httplib would slice any body to the
+// range, so a client reading a small file from a sandbox that just ended got
+// 16 bytes of "The sandbox was not found" and could not tell what it was.
+TEST_F(Files, ARangeSlicesTheFileButNeverAnError) {
+  const httplib::Headers range{{"Range", "bytes=0-15"}};
+  auto res = envd("nosuchsandbox")->Get("/files?path=/etc/x", range);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 502);
+  EXPECT_FALSE(res->has_header("Content-Range"));
+  EXPECT_EQ(json::parse(res->body, nullptr, false),
+            (json{{"sandboxId", "nosuchsandbox"}, {"message", "The sandbox was not found"}, {"code", 502}}));
+  res = envd()->Get("/files?path=/missing.txt", range);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(json::parse(res->body, nullptr, false).value("message", ""), "path '/missing.txt' does not exist");
+  ASSERT_EQ(upload(*envd(), "?path=/r.txt", "r.txt", "0123456789abcdefghij")->status, 200);
+  res = envd()->Get("/files?path=/r.txt", {{"Range", "bytes=4-7"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 206);
+  EXPECT_EQ(res->body, "4567");
+}
+
 TEST_F(Files, EnvsAndMetrics) {
   auto res = envd()->Get("/envs");
   ASSERT_EQ(res->status, 200);
