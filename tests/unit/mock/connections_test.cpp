@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "mockserver/server.hpp"
+#include "tests/support/sandbox_on_fake.hpp"
 
 namespace {
 
@@ -168,15 +169,9 @@ TEST(Connections, APostWithoutContentLengthHasNoBodyAndTheNextRequestIsServed) {
 TEST(Connections, AnUploadWithoutContentLengthWritesAnEmptyFileAndTheNextRequestIsServed) {
   ppio_mock::Server server;
   server.start();
-  httplib::Client client("127.0.0.1", server.port());
-  const auto created = client.Post("/sandboxes", {{"X-API-Key", ppio_mock::kDefaultApiKey}},
-                                   R"({"templateID":"base"})", "application/json");
-  ASSERT_TRUE(created && created->status == 201);
-  const auto sandbox = nlohmann::json::parse(created->body);
-  std::string auth = "E2b-Sandbox-Id: " + sandbox.at("sandboxID").get<std::string>() + "\r\n";
-  if (sandbox.contains("envdAccessToken")) {
-    auth += "X-Access-Token: " + sandbox["envdAccessToken"].get<std::string>() + "\r\n";
-  }
+  const auto sandbox = ppio_test::create_sandbox(server.port());
+  ASSERT_FALSE(sandbox.id.empty());
+  const std::string auth = sandbox.envd_header_lines();
   const int fd = connect_to(server.port(), /*blocking=*/true);
   ASSERT_GE(fd, 0);
   const timeval bound{30, 0};

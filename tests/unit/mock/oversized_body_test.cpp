@@ -11,6 +11,7 @@
 
 #include "mockserver/server.hpp"
 #include "tests/support/raw_http.hpp"
+#include "tests/support/sandbox_on_fake.hpp"
 
 namespace {
 
@@ -96,15 +97,11 @@ TEST(OversizedBody, AFileUploadKeepsItsLargerLimit) {
   config.max_body_bytes = 1024;
   ppio_mock::Server server(config);
   server.start();
+  const auto sandbox = ppio_test::create_sandbox(server.port());
+  ASSERT_FALSE(sandbox.id.empty());
   httplib::Client client("127.0.0.1", server.port());
-  const auto created = client.Post("/sandboxes", {{"X-API-Key", ppio_mock::kDefaultApiKey}},
-                                   R"({"templateID":"base"})", "application/json");
-  ASSERT_TRUE(created && created->status == 201);
-  const auto sandbox = nlohmann::json::parse(created->body);
-  httplib::Headers headers{{"E2b-Sandbox-Id", sandbox.at("sandboxID").get<std::string>()}};
-  if (sandbox.contains("envdAccessToken")) headers.emplace("X-Access-Token", sandbox["envdAccessToken"].get<std::string>());
   const httplib::MultipartFormDataItems items{{"file", std::string(64 * 1024, 'x'), "big.bin", "application/octet-stream"}};
-  const auto res = client.Post("/files?path=/home/user/big.bin", headers, items);
+  const auto res = client.Post("/files?path=/home/user/big.bin", sandbox.envd_headers(), items);
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200) << res->body;
 }
@@ -192,25 +189,16 @@ TEST(OversizedBody, AChunkedUploadOverItsLimitIsAnswered413AndLeavesNoFile) {
   config.envd.max_upload_bytes = 2 * kMiB;
   ppio_mock::Server server(config);
   server.start();
-  httplib::Client client("127.0.0.1", server.port());
-  const auto created = client.Post("/sandboxes", {{"X-API-Key", ppio_mock::kDefaultApiKey}},
-                                   R"({"templateID":"base"})", "application/json");
-  ASSERT_TRUE(created && created->status == 201);
-  const auto sandbox = nlohmann::json::parse(created->body);
-  const std::string id = sandbox.at("sandboxID");
-  std::string headers = "E2b-Sandbox-Id: " + id + "\r\n";
-  if (sandbox.contains("envdAccessToken")) {
-    headers += "X-Access-Token: " + sandbox["envdAccessToken"].get<std::string>() + "\r\n";
-  }
-  const auto x = send_then_read(
-      server.port(), chunked_head("POST /files?path=/home/user/big.bin", "application/octet-stream", headers) +
-                         chunked(std::string(5 * kMiB, 'z')));
+  const auto sandbox = ppio_test::create_sandbox(server.port());
+  ASSERT_FALSE(sandbox.id.empty());
+  const auto x = send_then_read(server.port(), chunked_head("POST /files?path=/home/user/big.bin",
+                                                            "application/octet-stream", sandbox.envd_header_lines()) +
+                                                   chunked(std::string(5 * kMiB, 'z')));
   expect_one_413(x);
   // All or nothing: the part written before the limit is gone.
-  httplib::Headers auth{{"E2b-Sandbox-Id", id}};
-  if (sandbox.contains("envdAccessToken")) auth.emplace("X-Access-Token", sandbox["envdAccessToken"].get<std::string>());
-  const auto stat = client.Post("/filesystem.Filesystem/Stat", auth, R"({"path":"/home/user/big.bin"})",
-                                "application/json");
+  httplib::Client client("127.0.0.1", server.port());
+  const auto stat = client.Post("/filesystem.Filesystem/Stat", sandbox.envd_headers(),
+                                R"({"path":"/home/user/big.bin"})", "application/json");
   ASSERT_TRUE(stat) << httplib::to_string(stat.error());
   EXPECT_EQ(stat->status, 404) << stat->body;
 }
