@@ -210,6 +210,7 @@ struct Server::Impl {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_request_started = std::chrono::steady_clock::now();
       faults::current_decision() = {};  // not the previous request's on this thread
+      if (!envd::is_file_download(req)) api::ignore_range(req);  // JSON answers are never sliced
       // Refused on Content-Length, before the body is read: the answer is sent
       // first, then the rest of the body is discarded and the connection closed.
       const std::size_t limit = envd::is_file_upload(req) ? this->config.envd.max_upload_bytes : this->config.max_body_bytes;

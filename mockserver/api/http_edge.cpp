@@ -163,6 +163,12 @@ httplib::Server::Handler guarded(RouteHandler handler) {
   };
 }
 
+void ignore_range(const httplib::Request& req) {
+  // httplib hands handlers its own Request, which is not const: what it reads
+  // of the ranges, when it writes the answer, is what is left here.
+  const_cast<httplib::Request&>(req).ranges.clear();
+}
+
 bool carries_body(const httplib::Request& req) {
   const std::string length = req.get_header_value("Content-Length");
   if (!length.empty() && length.find_first_not_of('0') != std::string::npos) return true;
@@ -211,9 +217,7 @@ void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected)
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     // A response with a content provider (send_error_and_close) has its body already.
     if (res.body.empty() && !res.content_provider_) send_error(res, res.status, default_message(res.status));
-    // A Range names bytes of the resource, never of an error: httplib would
-    // slice this body to it next. The request is httplib's own, not const.
-    const_cast<httplib::Request&>(req).ranges.clear();
+    ignore_range(req);  // a Range names bytes of the resource, never of an error
   });
   server.set_exception_handler(
       [unexpected](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {

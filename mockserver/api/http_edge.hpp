@@ -81,6 +81,10 @@ class UnexpectedErrors {
   nlohmann::json last_;
 };
 
+// Sends the answer to `req` whole, whatever Range it asked for: httplib would
+// slice any body to it. Only a file download serves a Range.
+void ignore_range(const httplib::Request& req);
+
 // Whether the request has a body: a Content-Length over 0, or a chunked one.
 bool carries_body(const httplib::Request& req);
 

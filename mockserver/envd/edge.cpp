@@ -103,11 +103,19 @@ std::optional<std::string> routed_sandbox_id(const httplib::Request& req) {
   return std::nullopt;
 }
 
-bool is_file_upload(const httplib::Request& req) {
-  if (req.method != "POST") return false;
-  if (req.path == "/files") return true;
-  return req.path.starts_with("/envd/") && req.path.ends_with("/files") &&
-         req.path.find('/', 6) == req.path.size() - 6;
+namespace {
+
+bool is_files_path(const std::string& path) {
+  if (path == "/files") return true;
+  return path.starts_with("/envd/") && path.ends_with("/files") && path.find('/', 6) == path.size() - 6;
+}
+
+}  // namespace
+
+bool is_file_upload(const httplib::Request& req) { return req.method == "POST" && is_files_path(req.path); }
+
+bool is_file_download(const httplib::Request& req) {
+  return (req.method == "GET" || req.method == "HEAD") && is_files_path(req.path);
 }
 
 std::optional<EdgeReply> traffic_token_refusal(const state::SandboxRecord& record, const httplib::Request& req) {

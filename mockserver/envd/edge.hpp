@@ -23,6 +23,8 @@ namespace ppio_mock::envd {
 std::optional<std::string> routed_sandbox_id(const httplib::Request& req);
 // POST /files (plain or prefixed): the one route whose body may exceed the control plane's limit.
 bool is_file_upload(const httplib::Request& req);
+// GET /files (plain or prefixed): the one route that serves a Range.
+bool is_file_download(const httplib::Request& req);
 
 // An answer the edge proxy or envd's auth middleware gives before any handler runs.
 struct EdgeReply {

@@ -44,6 +44,17 @@ TEST_F(Routes, CreateAnswers201WithTheSandboxShape) {
   EXPECT_FALSE(json::parse(create(R"({"templateID": "base", "secure": false})")->body).contains("envdAccessToken"));
 }
 
+// Only a file download serves a Range; a JSON answer is sent whole (as the
+// real API does), never sliced into a 206 the client cannot parse.
+TEST_F(Routes, ARangeHeaderDoesNotSliceAJsonAnswer) {
+  const std::string id = create_id();
+  auto res = http_->Get("/sandboxes/" + id, {{"Range", "bytes=0-9"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_FALSE(res->has_header("Content-Range"));
+  EXPECT_EQ(json::parse(res->body, nullptr, false).value("sandboxID", ""), id) << res->body;
+}
+
 TEST(RoutesWithDomain, CreateAndGetReportTheConfiguredDomain) {
   ppio_mock::Server server({.domain = "sandbox.ppio.test"});
   server.start();
