@@ -103,20 +103,19 @@ std::optional<std::string> read_within(std::size_t limit, const httplib::Request
   return std::nullopt;
 }
 
-}  // namespace
-
+// The route, reading its body within `limit` first; over it, refuse_too_large.
 httplib::Server::HandlerWithContentReader reading_body(std::size_t limit, httplib::Server::Handler handler) {
   return [limit, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
                                                const httplib::ContentReader& reader) {
     auto body = read_within(limit, req, res, reader);
     if (!body) return;
-    // httplib hands routes a const Request; this one differs only in its body.
-    // Its regex matches still point into `req`, which outlives the call.
-    httplib::Request with_body = req;
-    with_body.body = std::move(*body);
-    handler(with_body, res);
+    // Where httplib itself would have put it; the Request is httplib's own, not const.
+    const_cast<httplib::Request&>(req).body = std::move(*body);
+    handler(req, res);
   };
 }
+
+}  // namespace
 
 void Router::get(const std::string& pattern, httplib::Server::Handler handler) {
   server_.Get(pattern, std::move(handler));

@@ -28,17 +28,14 @@ void send_error_and_close(const httplib::Request& req, httplib::Response& res, i
 // request is for: Connect's error JSON for an envd RPC, else {"code","message"}.
 void refuse_too_large(const httplib::Request& req, httplib::Response& res);
 
-// A route with a body reads it through here, at most `limit` bytes, and over
-// that answers refuse_too_large. A body with a Content-Length over its limit is
-// refused before routing; a chunked one has none, and httplib would read it
-// whole, without any limit. The handler sees the body in req.body (a multipart
-// body's parts are read, counted and dropped: no such route takes one).
-httplib::Server::HandlerWithContentReader reading_body(std::size_t limit, httplib::Server::Handler handler);
-
 // How every route of the fake is mounted on httplib, so that none reads a body
-// without a limit: a route with a body (POST, PUT, DELETE) reads it through
-// reading_body, within `max_body` bytes; post_streaming's handler reads its own
-// (a file upload, to disk, within its own limit).
+// without a limit. A body with a Content-Length over its limit is refused
+// before routing; a chunked one has none, and httplib would read it whole. So
+// a route with a body (POST, PUT, DELETE) has it read here first, within
+// `max_body` bytes, and over that answered refuse_too_large; its handler then
+// finds it in req.body (a multipart body's parts are counted and dropped: no
+// such route takes one). post_streaming's handler reads its own body (a file
+// upload, to disk, within its own limit).
 class Router {
  public:
   Router(httplib::Server& server, std::size_t max_body) : server_(server), max_body_(max_body) {}
