@@ -70,10 +70,19 @@ void refuse_too_large(const httplib::Request& req, httplib::Response& res) {
   send_error_and_close(req, res, 413, json{{"code", 413}, {"message", default_message(413)}});
 }
 
+void refuse_unreadable_body(const httplib::Request& req, httplib::Response& res, const std::string& message) {
+  namespace connect = ppio_sandbox::core::connect;
+  if (is_connect_procedure(req.path)) {
+    return send_error_and_close(req, res, 400, connect::error_json({connect::Code::invalid_argument, message}));
+  }
+  send_error_and_close(req, res, 400, json{{"code", 400}, {"message", message}});
+}
+
 namespace {
 
-// Reads the body within `limit`; nullopt when it is over (the answer is then sent).
-// A body cut short or malformed reads as what arrived: the handler refuses it as it is.
+// Reads the body within `limit`; nullopt when it is over the limit or cannot be
+// read (a multipart body without a boundary, broken chunks, a body cut short):
+// the answer is then sent, and the connection closed after it.
 std::optional<std::string> read_within(std::size_t limit, const httplib::Request& req, httplib::Response& res,
                                        const httplib::ContentReader& reader) {
   // Neither a length nor chunks: no body (RFC 9112 6.3). httplib would read
@@ -87,19 +96,27 @@ std::optional<std::string> read_within(std::size_t limit, const httplib::Request
     body.append(data, size);
     return true;
   };
+  bool read = false;
   if (req.is_multipart_form_data()) {
     std::size_t seen = 0;
-    reader([](const httplib::MultipartFormData&) { return true; },
-           [&](const char*, std::size_t size) {
-             seen += size;
-             over = over || seen > limit;
-             return !over;
-           });
+    read = reader([](const httplib::MultipartFormData&) { return true; },
+                  [&](const char*, std::size_t size) {
+                    seen += size;
+                    over = over || seen > limit;
+                    return !over;
+                  });
   } else {
-    reader(receive);
+    read = reader(receive);
   }
-  if (!over) return body;
-  refuse_too_large(req, res);
+  if (read) return body;
+  if (over) {
+    refuse_too_large(req, res);
+  } else {
+    refuse_unreadable_body(req, res, "the request body could not be read: " +
+                                         std::string(req.is_multipart_form_data()
+                                                         ? "a multipart body without a boundary, or cut short"
+                                                         : "broken chunks, or cut short"));
+  }
   return std::nullopt;
 }
 

@@ -27,6 +27,10 @@ void send_error_and_close(const httplib::Request& req, httplib::Response& res, i
 // 413 for a body over its limit, that way, in the shape of the service the
 // request is for: Connect's error JSON for an envd RPC, else {"code","message"}.
 void refuse_too_large(const httplib::Request& req, httplib::Response& res);
+// 400 for a body that could not be read to its end (no multipart boundary,
+// broken chunks), that way too: what is left of it must never be read as the
+// next request on the connection.
+void refuse_unreadable_body(const httplib::Request& req, httplib::Response& res, const std::string& message);
 
 // How every route of the fake is mounted on httplib, so that none reads a body
 // without a limit. A body with a Content-Length over its limit is refused

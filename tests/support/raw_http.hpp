@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +20,13 @@
 
 namespace ppio_test {
 
+// A connection to the fake on loopback; -1 when refused. A read waits at most
+// 30 s, so that a fake which never answers (or never closes) fails the test
+// instead of holding it for the whole keep-alive time.
 inline int connect_to(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const timeval read_bound{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &read_bound, sizeof read_bound);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));

@@ -223,8 +223,15 @@ void HttpApi::upload(const httplib::Request& req, httplib::Response& res, const 
     }
   }
   if (too_large) return api::refuse_too_large(req, res);  // the rest of the body is never read
-  if (edge) return send_json(res, edge->status, edge->body);
-  if (error) return send_http_error(res, error->first, error->second);
+  // A body not read to its end (no boundary, broken chunks): the answer closes the
+  // connection, so that what is left of the body is never read as a request.
+  const bool unread = has_body && !body_read;
+  const auto refuse = [&](int status, const json& body) {
+    if (unread) return api::send_error_and_close(req, res, status, body);
+    send_json(res, status, body);
+  };
+  if (edge) return refuse(edge->status, edge->body);
+  if (error) return refuse(error->first, json{{"code", error->first}, {"message", error->second}});
   send_json(res, 200, entries);
 }
 

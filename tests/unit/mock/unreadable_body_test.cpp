@@ -1,0 +1,77 @@
+// A body the fake cannot read to its end (a multipart body without a boundary,
+// broken chunks) is refused with 400 in the route's shape, and the connection
+// closes after the answer: what is left of the body is never read as the next
+// request. Each body here is itself a request, as a pipelining client (or a
+// body that looks like one) would send: a second answer would show it was read.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mockserver/server.hpp"
+#include "tests/support/raw_http.hpp"
+#include "tests/support/sandbox_on_fake.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+const std::string kSmuggled = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+std::string post(const std::string& target, const std::string& content_type, const std::string& headers,
+                 const std::string& body) {
+  return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + ppio_mock::kDefaultApiKey +
+         "\r\nContent-Type: " + content_type + "\r\n" + headers + "Content-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+// One 400 that closes the connection, with `body` as its JSON, and nothing after it.
+void expect_one_400(const ppio_test::Exchange& x, const json& body) {
+  EXPECT_TRUE(x.clean_eof) << "the connection ended with an error, not a close";
+  EXPECT_EQ(ppio_test::answers_in(x.received), 1u) << x.received;
+  const auto [status, text] = ppio_test::answer_of(x);
+  EXPECT_EQ(status, "HTTP/1.1 400 Bad Request");
+  EXPECT_NE(x.received.find("\r\nConnection: close\r\n"), std::string::npos) << x.received;
+  EXPECT_EQ(json::parse(text, nullptr, false), body) << text;
+}
+
+class UnreadableBody : public ::testing::Test {
+ protected:
+  void SetUp() override { server_.start(); }
+  ppio_mock::Server server_;
+};
+
+TEST_F(UnreadableBody, AMultipartUploadWithoutABoundary) {
+  const auto sandbox = ppio_test::create_sandbox(server_.port());
+  ASSERT_FALSE(sandbox.id.empty());
+  const auto x = ppio_test::send_then_read(
+      server_.port(), post("/files?path=/home/user/a", "multipart/form-data", sandbox.envd_header_lines(), kSmuggled));
+  expect_one_400(x, {{"code", 400}, {"message", "malformed multipart body: a missing boundary, or a body cut short"}});
+  EXPECT_EQ(server_.unexpected_errors(), 0u);
+}
+
+TEST_F(UnreadableBody, AMultipartBodyToAJsonRoute) {
+  const auto x = ppio_test::send_then_read(server_.port(), post("/sandboxes", "multipart/form-data", "", kSmuggled));
+  expect_one_400(x, {{"code", 400},
+                     {"message", "the request body could not be read: a multipart body without a boundary, or cut "
+                                 "short"}});
+}
+
+TEST_F(UnreadableBody, AMultipartBodyToAnRpcIsRefusedInConnectsShape) {
+  const auto x = ppio_test::send_then_read(
+      server_.port(), post("/filesystem.Filesystem/Stat", "multipart/form-data", "E2b-Sandbox-Id: any\r\n", kSmuggled));
+  expect_one_400(x, {{"code", "invalid_argument"},
+                     {"message", "the request body could not be read: a multipart body without a boundary, or cut "
+                                 "short"}});
+}
+
+TEST_F(UnreadableBody, BrokenChunks) {
+  const std::string request = "POST /sandboxes HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " +
+                              std::string(ppio_mock::kDefaultApiKey) +
+                              "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + kSmuggled;
+  expect_one_400(ppio_test::send_then_read(server_.port(), request),
+                 {{"code", 400}, {"message", "the request body could not be read: broken chunks, or cut short"}});
+}
+
+}  // namespace
