@@ -60,6 +60,10 @@ std::string join(const std::string& dir, const std::string& name) { return dir =
     case EXDEV: throw FsError(Code::invalid_argument, "path '" + path + "' escapes the sandbox");
     case ENOTEMPTY: throw FsError(Code::invalid_argument, "path '" + path + "' is a non-empty directory");
     case ENOSPC: throw FsError(Code::resource_exhausted, "not enough disk space for '" + path + "'");
+    // A client's path, not the fake, is wrong: envd says internal, a 500 here would be a bug in the fake.
+    case ENAMETOOLONG: throw FsError(Code::invalid_argument, "path '" + path + "': file name too long");
+    case EACCES:
+    case EPERM: throw FsError(Code::permission_denied, "path '" + path + "': permission denied");
     // e.g. moving a directory into its own subdirectory: the request, not the fake, is wrong.
     case EINVAL: throw FsError(Code::invalid_argument, "path '" + path + "': invalid argument");
     default: throw FsError(Code::internal, "path '" + path + "': " + std::strerror(err));

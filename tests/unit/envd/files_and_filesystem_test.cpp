@@ -265,6 +265,24 @@ TEST_F(Files, FilesystemUnaryCalls) {
   expect_connect_error(rpc("filesystem.Filesystem/Frobnicate", json::object()), 501, "unimplemented");
 }
 
+// A name longer than the filesystem takes is the client's mistake: 400, never a 500
+// (found by fuzz_envd_rpc_bodies; envd itself says internal).
+TEST_F(Files, ANameTooLongIsInvalidArgumentInEveryCall) {
+  const std::string path = "/home/user/" + std::string(300, 'n');
+  for (const char* call : {"filesystem.Filesystem/MakeDir", "filesystem.Filesystem/Stat",
+                           "filesystem.Filesystem/ListDir", "filesystem.Filesystem/Remove"}) {
+    const auto res = rpc(call, json{{"path", path}});
+    ASSERT_TRUE(res) << call;
+    if (res->status == 200) continue;  // Remove of what cannot exist is fine, as of anything missing
+    expect_connect_error(res, 400, "invalid_argument");
+    EXPECT_NE(res->body.find("file name too long"), std::string::npos) << call << ": " << res->body;
+  }
+  auto res = upload(*envd(), "?path=" + path, "", "x");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  EXPECT_EQ(envd()->Get(("/files?path=" + path).c_str())->status, 400);
+}
+
 class SmallBodies : public EnvdTest {
  protected:
   SmallBodies() : EnvdTest({.max_body_bytes = 4096}) {}
