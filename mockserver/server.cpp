@@ -211,6 +211,7 @@ struct Server::Impl {
       t_request_started = std::chrono::steady_clock::now();
       faults::current_decision() = {};  // not the previous request's on this thread
       if (!envd::is_file_download(req)) api::ignore_range(req);  // JSON answers are never sliced
+      if (api::refuse_body_never_read(req, res)) return httplib::Server::HandlerResponse::Handled;
       // Refused on Content-Length, before the body is read: the answer is sent
       // first, then the rest of the body is discarded and the connection closed.
       const std::size_t limit = envd::is_file_upload(req) ? this->config.envd.max_upload_bytes : this->config.max_body_bytes;

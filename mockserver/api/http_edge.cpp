@@ -1,6 +1,5 @@
 #include "mockserver/api/http_edge.hpp"
 
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -18,10 +17,6 @@ using state::ServiceError;
 
 namespace {
 
-// What a lingering close reads at most, and how long it waits for the next byte.
-constexpr std::size_t kDiscardLimit = std::size_t{64} << 20;
-constexpr std::chrono::milliseconds kDiscardIdle{2000};
-
 const char* default_message(int status) {
   switch (status) {
     case 400: return "Bad request";
@@ -29,6 +24,7 @@ const char* default_message(int status) {
     case 404: return "Not found";
     case 405: return "Method not allowed";
     case 413: return "Request body too large";
+    case 414: return "URI too long";
     case 429: return "Rate limit exceeded";
     default: return "Internal server error";
   }
@@ -55,7 +51,7 @@ void send_error_and_close(const httplib::Request& req, httplib::Response& res, i
                              if (!sink.write(text->data() + offset, text->size() - offset)) return false;
                              // httplib does not expose the socket: it is found by its two ports.
                              for (const int fd : net::connection_fds(local_port, remote_port)) {
-                               net::discard_rest(fd, kDiscardLimit, kDiscardIdle);
+                               net::discard_rest(fd, net::kLingerMaxBytes, net::kLingerIdle);
                              }
                              return false;  // a provider that fails makes httplib close the connection
                            });
@@ -76,6 +72,13 @@ void refuse_unreadable_body(const httplib::Request& req, httplib::Response& res,
     return send_error_and_close(req, res, 400, connect::error_json({connect::Code::invalid_argument, message}));
   }
   send_error_and_close(req, res, 400, json{{"code", 400}, {"message", message}});
+}
+
+bool refuse_body_never_read(const httplib::Request& req, httplib::Response& res) {
+  if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE") return false;
+  if (!carries_body(req)) return false;
+  refuse_unreadable_body(req, res, "a " + req.method + " request cannot have a body");
+  return true;
 }
 
 namespace {
@@ -232,7 +235,14 @@ json UnexpectedErrors::to_json() const {
 void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected) {
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     // A response with a content provider (send_error_and_close) has its body already.
-    if (res.body.empty() && !res.content_provider_) send_error(res, res.status, default_message(res.status));
+    const bool httplibs_own = res.body.empty() && !res.content_provider_;
+    // A request httplib could not parse (400, 414) or whose body it could not read
+    // (400, 413) has bytes left on the connection that must never be read as a request.
+    if (httplibs_own && (res.status == 400 || res.status == 413 || res.status == 414)) {
+      send_error_and_close(req, res, res.status, json{{"code", res.status}, {"message", default_message(res.status)}});
+    } else if (httplibs_own) {
+      send_error(res, res.status, default_message(res.status));
+    }
     ignore_range(req);  // a Range names bytes of the resource, never of an error
   });
   server.set_exception_handler(

@@ -86,6 +86,11 @@ class UnexpectedErrors {
 // slice any body to it. Only a file download serves a Range.
 void ignore_range(const httplib::Request& req);
 
+// httplib reads the body of a POST, PUT, PATCH or DELETE only: any other request
+// with a body is refused (400, in the route's shape) and its connection closed,
+// so that the body is never read as the next request. True when it refused.
+bool refuse_body_never_read(const httplib::Request& req, httplib::Response& res);
+
 // Whether the request has a body: a Content-Length over 0, or a chunked one.
 bool carries_body(const httplib::Request& req);
 

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "mockserver/net/sockets.hpp"
+
 namespace ppio_mock::net {
 
 namespace {
@@ -139,6 +141,9 @@ bool EdgeServer::process_and_close_socket(socket_t sock) {
     ok = process_request(connection, left == 1, closed, nullptr);
     if (!ok || closed) break;
   }
+  // httplib gives up on a request it answered before reading all of it (a target
+  // too long to parse): the client still reads the answer, not a reset.
+  if (!ok) discard_rest(sock, kLingerMaxBytes, kLingerIdle);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return ok;

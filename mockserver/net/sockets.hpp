@@ -31,5 +31,8 @@ void shutdown_connections(int local_port);
 // a byte) or `max_bytes` were discarded. Closing with unread bytes would send
 // a reset, which can destroy the answer before the client reads it.
 void discard_rest(int fd, std::size_t max_bytes, std::chrono::milliseconds idle);
+// What the fake's lingering closes read at most, and how long they wait for the next byte.
+inline constexpr std::size_t kLingerMaxBytes = std::size_t{64} << 20;
+inline constexpr std::chrono::milliseconds kLingerIdle{2000};
 
 }  // namespace ppio_mock::net

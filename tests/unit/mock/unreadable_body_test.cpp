@@ -26,14 +26,18 @@ std::string post(const std::string& target, const std::string& content_type, con
          "\r\n\r\n" + body;
 }
 
-// One 400 that closes the connection, with `body` as its JSON, and nothing after it.
-void expect_one_400(const ppio_test::Exchange& x, const json& body) {
+// One answer with `status_line` that closes the connection, with `body` as its JSON, and nothing after it.
+void expect_one_closing(const ppio_test::Exchange& x, const std::string& status_line, const json& body) {
   EXPECT_TRUE(x.clean_eof) << "the connection ended with an error, not a close";
   EXPECT_EQ(ppio_test::answers_in(x.received), 1u) << x.received;
   const auto [status, text] = ppio_test::answer_of(x);
-  EXPECT_EQ(status, "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status, status_line);
   EXPECT_NE(x.received.find("\r\nConnection: close\r\n"), std::string::npos) << x.received;
   EXPECT_EQ(json::parse(text, nullptr, false), body) << text;
+}
+
+void expect_one_400(const ppio_test::Exchange& x, const json& body) {
+  expect_one_closing(x, "HTTP/1.1 400 Bad Request", body);
 }
 
 class UnreadableBody : public ::testing::Test {
@@ -72,6 +76,53 @@ TEST_F(UnreadableBody, BrokenChunks) {
                               "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + kSmuggled;
   expect_one_400(ppio_test::send_then_read(server_.port(), request),
                  {{"code", 400}, {"message", "the request body could not be read: broken chunks, or cut short"}});
+}
+
+// Requests httplib refuses itself, before any handler, leave their bodies unread too.
+TEST_F(UnreadableBody, ATargetTooLongToParse) {
+  const auto sandbox = ppio_test::create_sandbox(server_.port());
+  ASSERT_FALSE(sandbox.id.empty());
+  const std::string target = "/files?path=/home/user/" + std::string(9000, 'a');
+  const auto x = ppio_test::send_then_read(server_.port(),
+                                           post(target, "application/octet-stream", sandbox.envd_header_lines(), kSmuggled));
+  expect_one_closing(x, "HTTP/1.1 414 URI Too Long", {{"code", 414}, {"message", "URI too long"}});
+}
+
+TEST_F(UnreadableBody, AHeaderTooLongToParse) {
+  const std::string header = "X-Long: " + std::string(9000, 'b') + "\r\n";
+  expect_one_400(ppio_test::send_then_read(server_.port(), post("/sandboxes", "application/json", header, kSmuggled)),
+                 {{"code", 400}, {"message", "Bad request"}});
+}
+
+TEST_F(UnreadableBody, ARequestLineWithoutAVersion) {
+  const std::string request = "POST /sandboxes\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                              std::to_string(kSmuggled.size()) + "\r\n\r\n" + kSmuggled;
+  expect_one_400(ppio_test::send_then_read(server_.port(), request), {{"code", 400}, {"message", "Bad request"}});
+}
+
+// httplib reads the body of a POST, PUT, PATCH or DELETE only.
+TEST_F(UnreadableBody, AGetWithABody) {
+  const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                              std::to_string(kSmuggled.size()) + "\r\n\r\n" + kSmuggled;
+  expect_one_400(ppio_test::send_then_read(server_.port(), request),
+                 {{"code", 400}, {"message", "a GET request cannot have a body"}});
+}
+
+TEST_F(UnreadableBody, AnRpcWithAGetAndABodyIsRefusedInConnectsShape) {
+  const std::string request =
+      "GET /filesystem.Filesystem/Stat HTTP/1.1\r\nHost: 127.0.0.1\r\nE2b-Sandbox-Id: any\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n" +
+      ppio_test::chunked(kSmuggled);
+  expect_one_400(ppio_test::send_then_read(server_.port(), request),
+                 {{"code", "invalid_argument"}, {"message", "a GET request cannot have a body"}});
+}
+
+// A GET with an empty body (Content-Length: 0, as some clients send) is served, and the connection kept.
+TEST_F(UnreadableBody, AGetWithAnEmptyBodyIsServed) {
+  ppio_test::Connection connection(server_.port());
+  const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+  EXPECT_EQ(connection.exchange(get).substr(0, 15), "HTTP/1.1 200 OK");
+  EXPECT_EQ(connection.exchange(get).substr(0, 15), "HTTP/1.1 200 OK");
 }
 
 }  // namespace
