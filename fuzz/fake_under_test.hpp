@@ -2,7 +2,8 @@
 // The fake, embedded once in a fuzzing process and driven over loopback with
 // cpp-httplib, so that every request goes through its real edge, routing and
 // handlers. The oracle of the HTTP targets: an answer always comes (no reset,
-// no hang), it is never a 500, and no handler's exception went unmapped.
+// no hang), it is never a 500, no handler's exception went unmapped, and the
+// connection is still in step after it.
 #include <httplib.h>
 
 #include <cstdlib>
@@ -53,7 +54,8 @@ class FakeUnderTest {
   httplib::Client& client() { return *client_; }
 
   // Aborts (a finding) on no answer, a 500, or an exception no handler mapped.
-  void check(const httplib::Result& res, const std::string& what) const {
+  void check(const httplib::Result& res, const std::string& request) const {
+    const std::string what = request.size() > 300 ? request.substr(0, 300) + "..." : request;
     if (!res) {
       std::cerr << "fuzz: no answer to " << what << ": " << httplib::to_string(res.error()) << "\n";
       std::abort();
@@ -64,6 +66,15 @@ class FakeUnderTest {
     }
     if (server_->unexpected_errors() != 0) {
       std::cerr << "fuzz: " << what << " raised an unexpected error in the fake\n";
+      std::abort();
+    }
+    // The connection must still be in step: a body left unread would be read as
+    // the next request, and its answer taken for the answer to the one after.
+    const auto probe = client_->Get("/health");
+    if (!probe || probe->status != 200 || probe->body != "Health check successful") {
+      std::cerr << "fuzz: after " << what << " the connection is out of step: GET /health got "
+                << (probe ? std::to_string(probe->status) + " " + probe->body : httplib::to_string(probe.error()))
+                << "\n";
       std::abort();
     }
   }
