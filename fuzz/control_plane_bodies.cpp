@@ -52,9 +52,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto& client = fake.client();
   auto res = std::string(route.method) == "PUT" ? client.Put(path, headers, body, "application/json")
                                                 : client.Post(path, headers, body, "application/json");
+  // Faults set here would fire on the next requests, the oracle's own included:
+  // the admin API's own routes are exempt, the rest not.
+  if (res && std::string(route.path) == "/_mock/faults") client.Delete("/_mock/faults", headers);
   fake.check(res, std::string(route.method) + " " + path);
   if (per_sandbox && (res->status == 404 || res->status == 409)) fake.forget_sandbox();
-  // Faults set here would fire on the next inputs: the admin API's own routes are exempt, the rest not.
-  if (std::string(route.path) == "/_mock/faults") client.Delete("/_mock/faults", headers);
   return 0;
 }
