@@ -57,21 +57,29 @@ void send_error_and_close(const httplib::Request& req, httplib::Response& res, i
                            });
 }
 
-void refuse_too_large(const httplib::Request& req, httplib::Response& res) {
-  namespace connect = ppio_sandbox::core::connect;
+namespace {
+
+// Answers `status` in the shape of the service `req` is for, then closes the
+// connection: Connect's error JSON (with `code`) for an envd RPC, else
+// {"code": status, "message"}.
+void refuse_and_close(const httplib::Request& req, httplib::Response& res, int status,
+                      ppio_sandbox::core::connect::Code code, const std::string& message) {
   if (is_connect_procedure(req.path)) {
-    return send_error_and_close(req, res, 413,
-                                connect::error_json({connect::Code::resource_exhausted, "request body too large"}));
+    return send_error_and_close(req, res, status, ppio_sandbox::core::connect::error_json({code, message}));
   }
-  send_error_and_close(req, res, 413, json{{"code", 413}, {"message", default_message(413)}});
+  send_error_and_close(req, res, status, json{{"code", status}, {"message", message}});
+}
+
+}  // namespace
+
+void refuse_too_large(const httplib::Request& req, httplib::Response& res) {
+  using ppio_sandbox::core::connect::Code;
+  refuse_and_close(req, res, 413, Code::resource_exhausted,
+                   is_connect_procedure(req.path) ? "request body too large" : default_message(413));
 }
 
 void refuse_unreadable_body(const httplib::Request& req, httplib::Response& res, const std::string& message) {
-  namespace connect = ppio_sandbox::core::connect;
-  if (is_connect_procedure(req.path)) {
-    return send_error_and_close(req, res, 400, connect::error_json({connect::Code::invalid_argument, message}));
-  }
-  send_error_and_close(req, res, 400, json{{"code", 400}, {"message", message}});
+  refuse_and_close(req, res, 400, ppio_sandbox::core::connect::Code::invalid_argument, message);
 }
 
 bool refuse_body_never_read(const httplib::Request& req, httplib::Response& res) {
@@ -235,13 +243,12 @@ json UnexpectedErrors::to_json() const {
 void install_error_shapes(httplib::Server& server, UnexpectedErrors* unexpected) {
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     // A response with a content provider (send_error_and_close) has its body already.
-    const bool httplibs_own = res.body.empty() && !res.content_provider_;
-    // A request httplib could not parse (400, 414) or whose body it could not read
-    // (400, 413) has bytes left on the connection that must never be read as a request.
-    if (httplibs_own && (res.status == 400 || res.status == 413 || res.status == 414)) {
-      send_error_and_close(req, res, res.status, json{{"code", res.status}, {"message", default_message(res.status)}});
-    } else if (httplibs_own) {
-      send_error(res, res.status, default_message(res.status));
+    if (res.body.empty() && !res.content_provider_) {
+      const json body{{"code", res.status}, {"message", default_message(res.status)}};
+      // A request httplib could not parse (400, 414) or whose body it could not read
+      // (400, 413) has bytes left on the connection that must never be read as a request.
+      const bool unread = res.status == 400 || res.status == 413 || res.status == 414;
+      unread ? send_error_and_close(req, res, res.status, body) : send_json(res, res.status, body);
     }
     ignore_range(req);  // a Range names bytes of the resource, never of an error
   });
