@@ -19,11 +19,18 @@ using nlohmann::json;
 
 const std::string kSmuggled = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
+// A raw request: `line`, then `headers` ("Name: value\r\n" each), then `body` with its Content-Length.
+std::string request(const std::string& line, const std::string& headers, const std::string& body) {
+  return line + "\r\nHost: 127.0.0.1\r\n" + headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body;
+}
+
 std::string post(const std::string& target, const std::string& content_type, const std::string& headers,
                  const std::string& body) {
-  return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + ppio_mock::kDefaultApiKey +
-         "\r\nContent-Type: " + content_type + "\r\n" + headers + "Content-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+  return request("POST " + target + " HTTP/1.1",
+                 "X-API-Key: " + std::string(ppio_mock::kDefaultApiKey) + "\r\nContent-Type: " + content_type +
+                     "\r\n" + headers,
+                 body);
 }
 
 // One answer with `status_line` that closes the connection, with `body` as its JSON, and nothing after it.
@@ -71,10 +78,10 @@ TEST_F(UnreadableBody, AMultipartBodyToAnRpcIsRefusedInConnectsShape) {
 }
 
 TEST_F(UnreadableBody, BrokenChunks) {
-  const std::string request = "POST /sandboxes HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " +
-                              std::string(ppio_mock::kDefaultApiKey) +
-                              "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + kSmuggled;
-  expect_one_400(ppio_test::send_then_read(server_.port(), request),
+  const std::string broken = "POST /sandboxes HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " +
+                             std::string(ppio_mock::kDefaultApiKey) +
+                             "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + kSmuggled;
+  expect_one_400(ppio_test::send_then_read(server_.port(), broken),
                  {{"code", 400}, {"message", "the request body could not be read: broken chunks, or cut short"}});
 }
 
@@ -95,32 +102,29 @@ TEST_F(UnreadableBody, AHeaderTooLongToParse) {
 }
 
 TEST_F(UnreadableBody, ARequestLineWithoutAVersion) {
-  const std::string request = "POST /sandboxes\r\nHost: 127.0.0.1\r\nContent-Length: " +
-                              std::to_string(kSmuggled.size()) + "\r\n\r\n" + kSmuggled;
-  expect_one_400(ppio_test::send_then_read(server_.port(), request), {{"code", 400}, {"message", "Bad request"}});
+  expect_one_400(ppio_test::send_then_read(server_.port(), request("POST /sandboxes", "", kSmuggled)),
+                 {{"code", 400}, {"message", "Bad request"}});
 }
 
 // httplib reads the body of a POST, PUT, PATCH or DELETE only.
 TEST_F(UnreadableBody, AGetWithABody) {
-  const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
-                              std::to_string(kSmuggled.size()) + "\r\n\r\n" + kSmuggled;
-  expect_one_400(ppio_test::send_then_read(server_.port(), request),
+  expect_one_400(ppio_test::send_then_read(server_.port(), request("GET /health HTTP/1.1", "", kSmuggled)),
                  {{"code", 400}, {"message", "a GET request cannot have a body"}});
 }
 
 TEST_F(UnreadableBody, AnRpcWithAGetAndABodyIsRefusedInConnectsShape) {
-  const std::string request =
+  const std::string get =
       "GET /filesystem.Filesystem/Stat HTTP/1.1\r\nHost: 127.0.0.1\r\nE2b-Sandbox-Id: any\r\nTransfer-Encoding: "
       "chunked\r\n\r\n" +
       ppio_test::chunked(kSmuggled);
-  expect_one_400(ppio_test::send_then_read(server_.port(), request),
+  expect_one_400(ppio_test::send_then_read(server_.port(), get),
                  {{"code", "invalid_argument"}, {"message", "a GET request cannot have a body"}});
 }
 
 // A GET with an empty body (Content-Length: 0, as some clients send) is served, and the connection kept.
 TEST_F(UnreadableBody, AGetWithAnEmptyBodyIsServed) {
   ppio_test::Connection connection(server_.port());
-  const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+  const std::string get = request("GET /health HTTP/1.1", "", "");
   EXPECT_EQ(connection.exchange(get).substr(0, 15), "HTTP/1.1 200 OK");
   EXPECT_EQ(connection.exchange(get).substr(0, 15), "HTTP/1.1 200 OK");
 }
